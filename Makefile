@@ -19,6 +19,9 @@ OBJS = \
 	src/options.o \
 	src/connection.o \
 	src/admin.o \
+	src/schema.o \
+	src/convert.o \
+	src/modify.o \
 	src/milvus/grpc_call.o \
 	$(PROTO_OBJS)
 
@@ -28,7 +31,7 @@ REGRESS = $(filter-out milvus_fdw--%,$(patsubst sql/%.sql,%,$(wildcard sql/*.sql
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc -Isrc/proto -Isrc/milvus $(shell pkg-config --cflags grpc libprotobuf-c)
-PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK  = $(shell pkg-config --libs grpc libprotobuf-c libcurl libzstd) -lpthread
 EXTRA_CLEAN = $(PROTO_C) $(PROTO_H)
 

@@ -99,5 +99,13 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = milvusReScanForeignScan;
 	routine->EndForeignScan = milvusEndForeignScan;
 
+	routine->PlanForeignModify = milvusPlanForeignModify;
+	routine->BeginForeignModify = milvusBeginForeignModify;
+	routine->ExecForeignInsert = milvusExecForeignInsert;
+	routine->EndForeignModify = milvusEndForeignModify;
+	routine->BeginForeignInsert = milvusBeginForeignInsert;
+	routine->EndForeignInsert = milvusEndForeignInsert;
+	routine->IsForeignRelUpdatable = milvusIsForeignRelUpdatable;
+
 	PG_RETURN_POINTER(routine);
 }

@@ -13,6 +13,7 @@
 
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -82,6 +83,9 @@ typedef struct MilvusTableOptions
 	bool		auto_id;
 	int			batch_size;
 	int			consistency_level;	/* -1: the collection's default */
+	bool		upsert;			/* insert_mode 'upsert' */
+	char	   *index_type;		/* for auto-created collections */
+	char	   *metric_type;
 } MilvusTableOptions;
 
 extern void milvus_server_options(ForeignServer *server, MilvusServerOptions *opts);
@@ -110,5 +114,71 @@ extern ProtobufCMessage *milvus_call_raw(MilvusConn *conn, const char *method,
 										 bool idempotent, int *grpc_code);
 extern void milvus_check_status(MilvusConn *conn, const char *method,
 								const ProtobufCMessage *response);
+
+/* ---- schema.c ---- */
+
+/* One field of a collection, as DescribeCollection reports it. */
+typedef struct MilvusField
+{
+	char	   *name;			/* "$meta" for the dynamic field */
+	int			data_type;		/* schema.DataType */
+	int			element_type;	/* for Array */
+	bool		is_primary_key;
+	bool		auto_id;
+	bool		nullable;
+	bool		is_dynamic;
+	bool		has_default;
+	int			dim;
+	int			max_length;
+	int			max_capacity;
+} MilvusField;
+
+typedef struct MilvusCollection
+{
+	char	   *name;
+	int64		id;
+	int			nfields;
+	MilvusField *fields;
+	int			pk_index;		/* index in fields, -1 if none */
+	bool		enable_dynamic_field;
+	int			consistency_level;
+} MilvusCollection;
+
+extern MilvusCollection *milvus_describe_collection(MilvusConn *conn, const char *name,
+													bool missing_ok);
+extern MilvusField *milvus_find_field(MilvusCollection *coll, const char *name);
+extern const char *milvus_type_name(int data_type);
+extern void milvus_create_collection_for_table(MilvusConn *conn, Relation rel,
+											   const MilvusTableOptions *topts);
+
+/* ---- convert.c ---- */
+
+typedef struct MilvusColumnBuffer MilvusColumnBuffer;
+struct Milvus__Proto__Schema__FieldData;
+
+extern MilvusColumnBuffer *milvus_column_buffer_create(MilvusField *field, Oid typid,
+													   const char *column);
+extern size_t milvus_column_append(MilvusColumnBuffer *cb, Datum value, bool isnull);
+extern int	milvus_column_rows(MilvusColumnBuffer *cb);
+extern void milvus_column_truncate(MilvusColumnBuffer *cb, int nrows);
+extern struct Milvus__Proto__Schema__FieldData *milvus_column_field_data(MilvusColumnBuffer *cb);
+
+/* ---- modify.c ---- */
+
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
+
+extern List *milvusPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									 Index resultRelation, int subplan_index);
+extern void milvusBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *milvusExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void milvusEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void milvusBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void milvusEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	milvusIsForeignRelUpdatable(Relation rel);
+extern void milvus_flush_table(Oid relid);
 
 #endif							/* MILVUS_FDW_H */

@@ -54,6 +54,10 @@ typedef struct MilvusOption
 static const char *const consistency_choices[] = {
 	"Strong", "Session", "Bounded", "Eventually", NULL
 };
+static const char *const insert_mode_choices[] = {"insert", "upsert", NULL};
+static const char *const metric_choices[] = {
+	"L2", "IP", "COSINE", "HAMMING", "JACCARD", NULL
+};
 
 /*
  * The option table.  Keep it in step with the README's option reference.
@@ -95,6 +99,9 @@ static const MilvusOption milvus_options[] = {
 	{"auto_id", ForeignTableRelationId, OPT_BOOL},
 	{"batch_size", ForeignTableRelationId, OPT_INT, 1, 1000000},
 	{"consistency_level", ForeignTableRelationId, OPT_CHOICE, 0, 0, consistency_choices},
+	{"insert_mode", ForeignTableRelationId, OPT_CHOICE, 0, 0, insert_mode_choices},
+	{"index_type", ForeignTableRelationId, OPT_NAME},
+	{"metric_type", ForeignTableRelationId, OPT_CHOICE, 0, 0, metric_choices},
 
 	/* column */
 	{"field", AttributeRelationId, OPT_NAME},
@@ -569,6 +576,8 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 	opts->collection = get_rel_name(table->relid);
 	opts->batch_size = MILVUS_DEFAULT_BATCH_SIZE;
 	opts->consistency_level = -1;
+	opts->index_type = "AUTOINDEX";
+	opts->metric_type = "COSINE";
 
 	foreach(lc, table->options)
 	{
@@ -592,6 +601,12 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 			opts->batch_size = parse_int_option(name, value, 1, 1000000);
 		else if (strcmp(name, "consistency_level") == 0)
 			opts->consistency_level = parse_choice_option(find_option(name, ForeignTableRelationId), value);
+		else if (strcmp(name, "insert_mode") == 0)
+			opts->upsert = pg_strcasecmp(value, "upsert") == 0;
+		else if (strcmp(name, "index_type") == 0)
+			opts->index_type = value;
+		else if (strcmp(name, "metric_type") == 0)
+			opts->metric_type = (char *) metric_choices[parse_choice_option(find_option(name, ForeignTableRelationId), value)];
 	}
 }
 

@@ -1,0 +1,524 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *		INSERT and COPY into Milvus, batched per transaction.
+ *
+ * Rows go into a buffer per (foreign table, user) that lives for the
+ * transaction.  A buffer is sent as one Insert (or Upsert) request when it
+ * reaches the table's batch_size or MILVUS_FLUSH_BYTES, and at pre-commit.
+ * So Spark's one-row INSERT statements inside one transaction leave as a few
+ * large requests, and a ROLLBACK before anything was sent sends nothing.
+ * A savepoint rolled back forgets the rows it buffered.  Rows already sent
+ * cannot be taken back: Milvus has no transactions (see the README).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "milvus_fdw.h"
+#include "milvus.pb-c.h"
+
+/* Send a buffer once it holds this many bytes, whatever batch_size says. */
+#define MILVUS_FLUSH_BYTES (16 * 1024 * 1024)
+
+typedef struct BufferKey
+{
+	Oid			relid;
+	Oid			userid;
+} BufferKey;
+
+/* Rows buffered since a savepoint started: forgotten if it rolls back. */
+typedef struct SavepointMark
+{
+	int			level;			/* transaction nest level */
+	int			nrows;			/* rows buffered when it started */
+	int64		flushes;		/* flushes done when it started */
+} SavepointMark;
+
+typedef struct WriteBuffer
+{
+	BufferKey	key;			/* hash key: must be first */
+	MilvusConn *conn;
+	char	   *relname;
+	char	   *collection;
+	char	   *partition;
+	bool		upsert;
+	int			batch_size;
+	int			ncols;
+	MilvusColumnBuffer **cols;
+	int		   *attnums;		/* 0-based attribute of each column buffer */
+	int			skip_attnum;	/* auto_id primary key column, or -1 */
+	int			nrows;
+	size_t		bytes;
+	int64		flushes;
+	int64		rows_sent;
+	List	   *marks;			/* SavepointMark, innermost first */
+} WriteBuffer;
+
+static HTAB *write_buffers = NULL;
+static MemoryContext write_cxt = NULL;	/* everything of this transaction */
+static bool callbacks_registered = false;
+
+static void flush_buffer(WriteBuffer *wb);
+
+/* ---- transaction callbacks ---- */
+
+static void
+forget_buffers(void)
+{
+	write_buffers = NULL;
+	if (write_cxt)
+		MemoryContextDelete(write_cxt);
+	write_cxt = NULL;
+}
+
+static void
+flush_all(void)
+{
+	HASH_SEQ_STATUS scan;
+	WriteBuffer *wb;
+
+	if (write_buffers == NULL)
+		return;
+	hash_seq_init(&scan, write_buffers);
+	while ((wb = hash_seq_search(&scan)) != NULL)
+		if (wb->nrows > 0)
+			flush_buffer(wb);
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	WriteBuffer *wb;
+
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+			/* an ERROR here aborts the commit */
+			flush_all();
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			if (write_buffers && hash_get_num_entries(write_buffers) > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has written to Milvus")));
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			if (write_buffers)
+			{
+				hash_seq_init(&scan, write_buffers);
+				while ((wb = hash_seq_search(&scan)) != NULL)
+					if (wb->rows_sent > 0)
+						ereport(WARNING,
+								(errmsg("%lld rows already sent to Milvus collection \"%s\" are not rolled back",
+										(long long) wb->rows_sent, wb->collection),
+								 errdetail("Milvus has no transactions; rows are sent when a batch fills.")));
+			}
+			forget_buffers();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PREPARE:
+			forget_buffers();
+			break;
+	}
+}
+
+static void
+subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	WriteBuffer *wb;
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (write_buffers == NULL ||
+		(event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB))
+		return;
+
+	hash_seq_init(&scan, write_buffers);
+	while ((wb = hash_seq_search(&scan)) != NULL)
+	{
+		SavepointMark *mark;
+
+		if (wb->marks == NIL)
+			continue;
+		mark = linitial(wb->marks);
+		if (mark->level != level)
+			continue;
+		wb->marks = list_delete_first(wb->marks);
+		if (event == SUBXACT_EVENT_ABORT_SUB)
+		{
+			int			keep = mark->nrows;
+			int			i;
+
+			if (mark->flushes != wb->flushes)
+			{
+				ereport(WARNING,
+						(errmsg("rows sent to Milvus collection \"%s\" since the savepoint are not rolled back",
+								wb->collection)));
+				keep = 0;
+			}
+			for (i = 0; i < wb->ncols; i++)
+				milvus_column_truncate(wb->cols[i], keep);
+			wb->nrows = Min(wb->nrows, keep);
+		}
+		else
+		{
+			/* the parent inherits the rows: keep the mark unless it has one */
+			SavepointMark *outer = wb->marks ? linitial(wb->marks) : NULL;
+
+			if (outer == NULL || outer->level < level - 1)
+			{
+				mark->level = level - 1;
+				if (mark->level > 1)
+					wb->marks = lcons(mark, wb->marks);
+			}
+		}
+	}
+}
+
+/* ---- buffers ---- */
+
+static WriteBuffer *
+get_write_buffer(Relation rel, Oid userid)
+{
+	BufferKey	key;
+	WriteBuffer *wb;
+	bool		found;
+	MemoryContext oldcxt;
+	ForeignTable *table;
+	ForeignServer *server;
+	MilvusTableOptions topts;
+	MilvusCollection *coll;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+	bool	   *covered;
+	volatile bool entered = false;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(xact_callback, NULL);
+		RegisterSubXactCallback(subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	if (write_cxt == NULL)
+	{
+		HASHCTL		ctl;
+
+		write_cxt = AllocSetContextCreate(TopMemoryContext, "milvus_fdw write buffers",
+										  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(BufferKey);
+		ctl.entrysize = sizeof(WriteBuffer);
+		ctl.hcxt = write_cxt;
+		write_buffers = hash_create("milvus_fdw write buffers", 8, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	memset(&key, 0, sizeof(key));
+	key.relid = RelationGetRelid(rel);
+	key.userid = userid;
+	wb = hash_search(write_buffers, &key, HASH_FIND, &found);
+	if (found)
+		return wb;
+
+	/* Everything the buffer needs is read once per transaction. */
+	table = GetForeignTable(key.relid);
+	server = GetForeignServer(table->serverid);
+	milvus_table_options(table, &topts);
+	oldcxt = MemoryContextSwitchTo(write_cxt);
+	PG_TRY();
+	{
+		MilvusConn *conn = milvus_get_connection(server, userid);
+
+		coll = milvus_describe_collection(conn, topts.collection, true);
+		if (coll == NULL)
+		{
+			milvus_create_collection_for_table(conn, rel, &topts);
+			coll = milvus_describe_collection(conn, topts.collection, false);
+		}
+
+		wb = hash_search(write_buffers, &key, HASH_ENTER, &found);
+		entered = true;
+		memset(((char *) wb) + sizeof(BufferKey), 0, sizeof(WriteBuffer) - sizeof(BufferKey));
+		wb->conn = conn;
+		wb->relname = pstrdup(RelationGetRelationName(rel));
+		wb->collection = pstrdup(topts.collection);
+		wb->partition = topts.partition ? pstrdup(topts.partition) : NULL;
+		wb->upsert = topts.upsert;
+		wb->batch_size = topts.batch_size;
+		wb->skip_attnum = -1;
+		wb->cols = palloc0(sizeof(MilvusColumnBuffer *) * tupdesc->natts);
+		wb->attnums = palloc0(sizeof(int) * tupdesc->natts);
+		covered = palloc0(sizeof(bool) * (coll->nfields + 1));
+
+		for (i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+			char	   *fname;
+			MilvusField *field;
+
+			if (att->attisdropped)
+				continue;
+			fname = milvus_column_field_name(key.relid, att->attnum);
+			field = milvus_find_field(coll, fname);
+			if (field == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" of foreign table \"%s\" has no field in Milvus collection \"%s\"",
+								NameStr(att->attname), wb->relname, coll->name),
+						 errhint("Name the field with the column option \"field\", or drop the column.")));
+			covered[field - coll->fields] = true;
+			if (field->is_primary_key && field->auto_id && !wb->upsert)
+			{
+				wb->skip_attnum = i;	/* Milvus assigns it */
+				continue;
+			}
+			wb->cols[wb->ncols] = milvus_column_buffer_create(field, att->atttypid,
+															   NameStr(att->attname));
+			wb->attnums[wb->ncols++] = i;
+		}
+		for (i = 0; i < coll->nfields; i++)
+		{
+			MilvusField *f = &coll->fields[i];
+
+			if (!covered[i] && !f->nullable && !f->has_default && !f->is_dynamic &&
+				!(f->is_primary_key && f->auto_id))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("Milvus field \"%s\" of collection \"%s\" has no column in foreign table \"%s\"",
+								f->name, coll->name, wb->relname),
+						 errhint("Add a column for it (with option \"field\" if the names differ).")));
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		if (entered)
+			(void) hash_search(write_buffers, &key, HASH_REMOVE, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	return wb;
+}
+
+static void
+flush_buffer(WriteBuffer *wb)
+{
+	Milvus__Proto__Milvus__InsertRequest req = MILVUS__PROTO__MILVUS__INSERT_REQUEST__INIT;
+	Milvus__Proto__Milvus__MutationResult *resp;
+	MemoryContext tmp,
+				oldcxt;
+	int64		written;
+	int			i;
+
+	if (wb->nrows == 0)
+		return;
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "milvus_fdw insert request",
+								ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(tmp);
+
+	req.db_name = (char *) milvus_conn_database(wb->conn);
+	req.collection_name = wb->collection;
+	req.partition_name = wb->partition ? wb->partition : "";
+	req.num_rows = wb->nrows;
+	req.n_fields_data = wb->ncols;
+	req.fields_data = palloc(sizeof(*req.fields_data) * (wb->ncols + 1));
+	for (i = 0; i < wb->ncols; i++)
+		req.fields_data[i] = milvus_column_field_data(wb->cols[i]);
+
+	/* InsertRequest and UpsertRequest share fields 1-7. */
+	resp = (Milvus__Proto__Milvus__MutationResult *)
+		milvus_call(wb->conn, wb->upsert ? "Upsert" : "Insert", PBMSG(&req),
+					&milvus__proto__milvus__mutation_result__descriptor, false);
+	written = wb->upsert ? Max(resp->upsert_cnt, resp->insert_cnt) : resp->insert_cnt;
+	if (written != wb->nrows && written != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Milvus stored %lld of %d rows sent to collection \"%s\"",
+						(long long) written, wb->nrows, wb->collection)));
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(tmp);
+
+	wb->rows_sent += wb->nrows;
+	wb->flushes++;
+	for (i = 0; i < wb->ncols; i++)
+		milvus_column_truncate(wb->cols[i], 0);
+	wb->nrows = 0;
+	wb->bytes = 0;
+}
+
+/* Send every buffered row of one foreign table (before reading it). */
+void
+milvus_flush_table(Oid relid)
+{
+	HASH_SEQ_STATUS scan;
+	WriteBuffer *wb;
+
+	if (write_buffers == NULL)
+		return;
+	hash_seq_init(&scan, write_buffers);
+	while ((wb = hash_seq_search(&scan)) != NULL)
+		if (wb->key.relid == relid && wb->nrows > 0)
+			flush_buffer(wb);
+}
+
+static void
+buffer_row(WriteBuffer *wb, TupleTableSlot *slot)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	int			i;
+
+	/* remember where a savepoint's rows start, so its rollback drops them */
+	if (level > 1 &&
+		(wb->marks == NIL || ((SavepointMark *) linitial(wb->marks))->level < level))
+	{
+		SavepointMark *mark = MemoryContextAlloc(write_cxt, sizeof(SavepointMark));
+		MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+
+		mark->level = level;
+		mark->nrows = wb->nrows;
+		mark->flushes = wb->flushes;
+		wb->marks = lcons(mark, wb->marks);
+		MemoryContextSwitchTo(oldcxt);
+	}
+
+	slot_getallattrs(slot);
+	if (wb->skip_attnum >= 0 && !slot->tts_isnull[wb->skip_attnum])
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("column \"%s\" of foreign table \"%s\" is assigned by Milvus (auto_id)",
+						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, wb->skip_attnum)->attname),
+						wb->relname),
+				 errhint("Leave it out of the INSERT, or use insert_mode 'upsert' to give keys.")));
+
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+
+		PG_TRY();
+		{
+			for (i = 0; i < wb->ncols; i++)
+			{
+				int			att = wb->attnums[i];
+
+				wb->bytes += milvus_column_append(wb->cols[i], slot->tts_values[att],
+												  slot->tts_isnull[att]);
+			}
+		}
+		PG_CATCH();
+		{
+			/* a bad value leaves no half row behind */
+			int			j;
+
+			for (j = 0; j < wb->ncols; j++)
+				milvus_column_truncate(wb->cols[j], wb->nrows);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(oldcxt);
+	}
+	wb->nrows++;
+
+	if (wb->nrows >= wb->batch_size || wb->bytes >= MILVUS_FLUSH_BYTES)
+		flush_buffer(wb);
+}
+
+/* ---- FDW callbacks ---- */
+
+List *
+milvusPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+						int subplan_index)
+{
+	if (plan->operation != CMD_INSERT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("UPDATE and DELETE on Milvus foreign tables are not supported yet")));
+	if (plan->onConflictAction != ONCONFLICT_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT with ON CONFLICT is not supported on Milvus foreign tables"),
+				 errhint("Use the table option insert_mode 'upsert'.")));
+	return NIL;
+}
+
+static Oid
+modify_user(ResultRelInfo *rinfo, EState *estate)
+{
+	if (rinfo->ri_RangeTableIndex > 0)
+	{
+		RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+
+		if (OidIsValid(rte->checkAsUser))
+			return rte->checkAsUser;
+	}
+	return GetUserId();
+}
+
+static void
+begin_insert(ResultRelInfo *rinfo, EState *estate)
+{
+	WriteBuffer *wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, estate));
+
+	if (rinfo->ri_projectReturning && wb->skip_attnum >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT ... RETURNING on auto_id table \"%s\" is not supported yet",
+						wb->relname)));
+	rinfo->ri_FdwState = wb;
+}
+
+void
+milvusBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						 List *fdw_private, int subplan_index, int eflags)
+{
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	begin_insert(rinfo, mtstate->ps.state);
+}
+
+TupleTableSlot *
+milvusExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	buffer_row((WriteBuffer *) rinfo->ri_FdwState, slot);
+	return slot;
+}
+
+void
+milvusEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	/* rows stay buffered until the batch fills or the transaction commits */
+}
+
+void
+milvusBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	begin_insert(rinfo, mtstate->ps.state);
+}
+
+void
+milvusEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+}
+
+int
+milvusIsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_INSERT);
+}
