@@ -1,0 +1,140 @@
+# shellcheck shell=bash
+# Shared helpers of the milvus_fdw scripts (services.sh, test.sh, quickstart.sh).
+# Source it; it defines variables and functions and runs nothing else.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+RUN_DIR="$ROOT/.run"
+VENV="$RUN_DIR/venv"
+PG_BIN=/usr/lib/postgresql/15/bin
+export PG_CONFIG="${PG_CONFIG:-$PG_BIN/pg_config}"
+
+# Debian packages the build and the services need.
+APT_PACKAGES=(
+  postgresql-15 postgresql-server-dev-15 postgresql-contrib
+  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
+  libcurl4-openssl-dev libzstd-dev libssl-dev
+  pkg-config make gcc
+)
+# More packages for later suites (e.g. mariadb-server postgresql-15-mysql-fdw
+# libpostgresql-jdbc-java libmariadb-java).
+EXTRA_APT_PACKAGES=()
+
+# Python packages of $VENV: the embedded Milvus 2.3 server (milvus-server CLI),
+# Milvus Lite 3.x (imports pymilvus.grpc_gen, so pymilvus goes beside it), and
+# the test tools.
+PIP_REQUIREMENTS=(
+  "milvus>=2.3,<2.4"
+  "milvus-lite>=3,<4"
+  "pymilvus"
+  "pytest"
+  "psycopg[binary]"
+)
+# Modules that must import once the requirements are installed.
+PIP_IMPORTS=(milvus milvus_lite pymilvus pymilvus.grpc_gen pytest psycopg)
+
+log() {
+  printf '[milvus_fdw %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+}
+
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+# Installs the missing APT_PACKAGES and EXTRA_APT_PACKAGES; one apt-get update
+# first, and only when something is missing.
+ensure_apt_packages() {
+  local pkg missing=() installed
+  local all=("${APT_PACKAGES[@]}" ${EXTRA_APT_PACKAGES[@]+"${EXTRA_APT_PACKAGES[@]}"})
+  # dpkg-query fails when one of the packages is unknown: keep what it printed.
+  installed=" $( { dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${all[@]}" 2>/dev/null || true; } \
+                | awk '$2 == "installed" {print $1}' | tr '\n' ' ') "
+  for pkg in "${all[@]}"; do
+    [[ "$installed" == *" $pkg "* ]] || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_install "${missing[@]}"
+}
+
+apt_install() {  # apt_install PKG...: apt-get update once, then install
+  log "installing Debian packages: $*"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ -z "${_APT_UPDATED:-}" ]; then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+      || die "apt-get update failed"
+    _APT_UPDATED=1
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "$@" >&2 </dev/null \
+    || die "apt-get install $* failed"
+}
+
+# Prints a Python >= 3.10 that can create a virtualenv ($PYTHON first).
+find_python() {
+  local py
+  for py in ${PYTHON:-} python3.11 python3.12 python3.10 python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 \
+       && "$py" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
+      echo "$py"
+      return 0
+    fi
+  done
+}
+
+# Creates $VENV and installs PIP_REQUIREMENTS into it.  A stamp file holding
+# a hash of the requirement list makes the second run a no-op.
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256" want
+  want="$(printf '%s\n' "${PIP_REQUIREMENTS[@]}" "${PIP_IMPORTS[@]}" | sha256sum | cut -d' ' -f1)"
+  if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  mkdir -p "$RUN_DIR"
+  if [ ! -x "$VENV/bin/python" ]; then
+    local py
+    py=$(find_python)
+    if [ -z "$py" ]; then
+      # Debian 12's python3 is 3.11; its venv needs python3-venv (ensurepip).
+      apt_install python3 python3-venv
+      py=$(find_python)
+    fi
+    [ -n "$py" ] || die "no python3 >= 3.10 with venv and ensurepip found (Milvus Lite 3.x needs one)"
+    log "creating virtualenv $VENV ($("$py" --version 2>&1))"
+    rm -rf "$VENV"
+    "$py" -m venv "$VENV" >&2 || { rm -rf "$VENV"; die "$py -m venv $VENV failed"; }
+  fi
+  log "installing Python packages into $VENV: ${PIP_REQUIREMENTS[*]}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PIP_REQUIREMENTS[@]}" >&2 \
+    || die "pip install failed"
+  "$VENV/bin/python" - "${PIP_IMPORTS[@]}" <<'PY' >&2 || die "the venv's packages do not import"
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+PY
+  [ -x "$VENV/bin/milvus-server" ] || die "$VENV/bin/milvus-server is missing"
+  [ -x "$VENV/bin/milvus-lite" ] || die "$VENV/bin/milvus-lite is missing"
+  echo "$want" > "$stamp"
+}
+
+# Builds and installs the extension when there is a Makefile.
+build_extension() {
+  if [ ! -f "$ROOT/Makefile" ]; then
+    log "no Makefile: skipping the build"
+    return 0
+  fi
+  log "building and installing the extension"
+  make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" >&2 || die "make failed"
+  make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" install >&2 || die "make install failed"
+}
+
+# Prints a TCP port that is free on 127.0.0.1 right now.
+free_port() {
+  local py=python3
+  [ -x "$VENV/bin/python" ] && py="$VENV/bin/python"
+  "$py" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
