@@ -22,6 +22,10 @@ OBJS = \
 	src/schema.o \
 	src/convert.o \
 	src/modify.o \
+	src/scan.o \
+	src/distance.o \
+	src/upper.o \
+	src/deparse.o \
 	src/milvus/grpc_call.o \
 	$(PROTO_OBJS)
 

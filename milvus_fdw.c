@@ -16,6 +16,7 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 #include "milvus_fdw.h"
@@ -29,61 +30,22 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	/* nothing to set up yet: gRPC starts lazily on the first call */
-}
-
-/* ---- scans: planned, not yet executed (the read path comes next) ---- */
-
-static void
-milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
-{
-	baserel->rows = 1000;
-}
-
-static void
-milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
-{
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 10, 10 + baserel->rows, NIL,
-									 baserel->lateral_relids, NULL, NIL));
-}
-
-static ForeignScan *
-milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
-					 ForeignPath *best_path, List *tlist, List *scan_clauses,
-					 Plan *outer_plan)
-{
-	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL, NIL,
-							NIL, NIL, outer_plan);
-}
-
-static void
-milvusBeginForeignScan(ForeignScanState *node, int eflags)
-{
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("reading foreign table \"%s\" is not supported yet",
-					RelationGetRelationName(node->ss.ss_currentRelation))));
-}
-
-static TupleTableSlot *
-milvusIterateForeignScan(ForeignScanState *node)
-{
-	return ExecClearTuple(node->ss.ss_ScanTupleSlot);
-}
-
-static void
-milvusReScanForeignScan(ForeignScanState *node)
-{
-}
-
-static void
-milvusEndForeignScan(ForeignScanState *node)
-{
+	/* gRPC starts lazily on the first call, never here */
+	DefineCustomIntVariable("milvus_fdw.fetch_size",
+							"Rows per Milvus Query page when reading a collection.",
+							"Milvus caps a page at 16384 rows.",
+							&milvus_fetch_size,
+							8192, 1, 16384,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("milvus_fdw.search_params",
+							   "Milvus search parameters, as JSON.",
+							   "Passed as the \"params\" of every search, e.g. {\"ef\": 64} for HNSW or {\"nprobe\": 16} for IVF.",
+							   &milvus_search_params,
+							   "",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+	MarkGUCPrefixReserved("milvus_fdw");
 }
 
 Datum
@@ -98,6 +60,7 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = milvusIterateForeignScan;
 	routine->ReScanForeignScan = milvusReScanForeignScan;
 	routine->EndForeignScan = milvusEndForeignScan;
+	routine->ExplainForeignScan = milvusExplainForeignScan;
 
 	routine->PlanForeignModify = milvusPlanForeignModify;
 	routine->BeginForeignModify = milvusBeginForeignModify;
@@ -106,6 +69,12 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->BeginForeignInsert = milvusBeginForeignInsert;
 	routine->EndForeignInsert = milvusEndForeignInsert;
 	routine->IsForeignRelUpdatable = milvusIsForeignRelUpdatable;
+	routine->AddForeignUpdateTargets = milvusAddForeignUpdateTargets;
+	routine->ExecForeignUpdate = milvusExecForeignUpdate;
+	routine->ExecForeignDelete = milvusExecForeignDelete;
+	routine->ExecForeignTruncate = milvusExecForeignTruncate;
+	routine->ImportForeignSchema = milvusImportForeignSchema;
+	routine->GetForeignUpperPaths = milvusGetForeignUpperPaths;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -13,6 +13,10 @@
 
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
 #include "utils/relcache.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -91,6 +95,7 @@ typedef struct MilvusTableOptions
 extern void milvus_server_options(ForeignServer *server, MilvusServerOptions *opts);
 extern void milvus_user_options(UserMapping *mapping, MilvusUserOptions *opts);
 extern void milvus_table_options(ForeignTable *table, MilvusTableOptions *opts);
+extern char *milvus_column_option(Oid relid, AttrNumber attnum, const char *name);
 extern char *milvus_column_field_name(Oid relid, AttrNumber attnum);
 extern const char *milvus_consistency_name(int level);
 
@@ -104,6 +109,9 @@ typedef struct MilvusConn MilvusConn;
 extern MilvusConn *milvus_get_connection(ForeignServer *server, Oid userid);
 extern MilvusConn *milvus_get_connection_by_name(const char *servername);
 extern const char *milvus_conn_database(MilvusConn *conn);
+extern int	milvus_conn_timeout_ms(MilvusConn *conn);
+extern const char *milvus_conn_server_version(MilvusConn *conn, bool refresh);
+extern bool milvus_conn_pages_in_pk_order(MilvusConn *conn);
 extern ProtobufCMessage *milvus_call(MilvusConn *conn, const char *method,
 									 const ProtobufCMessage *request,
 									 const ProtobufCMessageDescriptor *response_type,
@@ -131,6 +139,8 @@ typedef struct MilvusField
 	int			dim;
 	int			max_length;
 	int			max_capacity;
+	char	   *metric;			/* index metric of a vector field, once asked */
+	bool		metric_known;
 } MilvusField;
 
 typedef struct MilvusCollection
@@ -142,14 +152,103 @@ typedef struct MilvusCollection
 	int			pk_index;		/* index in fields, -1 if none */
 	bool		enable_dynamic_field;
 	int			consistency_level;
+	double		row_count;		/* set by milvus_collection_cached() */
 } MilvusCollection;
 
 extern MilvusCollection *milvus_describe_collection(MilvusConn *conn, const char *name,
 													bool missing_ok);
+extern MilvusCollection *milvus_collection_cached(MilvusConn *conn, const char *name);
+extern void milvus_collection_forget(const char *name);
+extern void milvus_load_collection(MilvusConn *conn, const char *name);
 extern MilvusField *milvus_find_field(MilvusCollection *coll, const char *name);
 extern const char *milvus_type_name(int data_type);
+extern int	milvus_type_from_name(const char *name);
+extern List *milvusImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 extern void milvus_create_collection_for_table(MilvusConn *conn, Relation rel,
 											   const MilvusTableOptions *topts);
+
+/* ---- scan.c: what the planner knows of a foreign table ---- */
+
+/* One column of a foreign table and the Milvus field behind it. */
+typedef struct MilvusScanColumn
+{
+	AttrNumber	attnum;
+	char	   *name;			/* column name */
+	char	   *field;			/* Milvus field name; NULL if dropped/unmapped */
+	Oid			typid;
+	Oid			collation;
+	int			data_type;		/* schema.DataType of the field */
+	int			element_type;	/* for Array */
+	bool		nullable;		/* the field may hold NULL */
+	bool		is_primary_key;
+} MilvusScanColumn;
+
+/* baserel->fdw_private of a Milvus foreign table during planning. */
+typedef struct MilvusRelInfo
+{
+	Oid			relid;
+	Index		relindex;		/* baserel->relid */
+	int			ncolumns;		/* = natts; columns[attnum - 1] */
+	MilvusScanColumn *columns;
+	char	   *collection;
+	char	   *pk_field;
+	int			pk_type;
+	double		row_count;		/* from GetCollectionStatistics */
+	MilvusConn *conn;
+	char	   *metric_type;	/* the table's metric_type option, or NULL */
+	List	   *remote_conds;	/* RestrictInfos Milvus evaluates */
+	List	   *local_conds;	/* RestrictInfos evaluated here */
+	bool		always_false;	/* a pushed qual is constant false */
+} MilvusRelInfo;
+
+extern int	milvus_fetch_size;
+extern char *milvus_search_params;
+extern void milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+extern void milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+extern ForeignScan *milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										 Oid foreigntableid, ForeignPath *best_path,
+										 List *tlist, List *scan_clauses, Plan *outer_plan);
+extern void milvusBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *milvusIterateForeignScan(ForeignScanState *node);
+extern void milvusReScanForeignScan(ForeignScanState *node);
+extern void milvusEndForeignScan(ForeignScanState *node);
+struct ExplainState;
+extern void milvusExplainForeignScan(ForeignScanState *node, struct ExplainState *es);
+
+/* What a scan asks of Milvus. */
+#define MILVUS_SCAN_QUERY	0
+#define MILVUS_SCAN_COUNT	1
+#define MILVUS_SCAN_SEARCH	2
+
+/* Distance operators, in the order of their Milvus metrics L2, IP, COSINE. */
+#define MILVUS_SEARCH_L2		0
+#define MILVUS_SEARCH_IP		1
+#define MILVUS_SEARCH_COSINE	2
+
+/* fdw_private of an upper rel Milvus can compute (upper.c). */
+typedef struct MilvusUpperInfo
+{
+	RelOptInfo *base;			/* the foreign table's base rel */
+	int			mode;			/* MILVUS_SCAN_COUNT or MILVUS_SCAN_SEARCH */
+	int			search_kind;	/* MILVUS_SEARCH_*, or -1 */
+	char	   *search_field;	/* the vector field searched */
+	Expr	   *query_vector;	/* Const or Param */
+} MilvusUpperInfo;
+
+extern void milvusGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									   RelOptInfo *input_rel, RelOptInfo *output_rel,
+									   void *extra);
+extern const char *milvus_vector_metric(MilvusRelInfo *info, const char *field);
+
+/* ---- deparse.c: WHERE clauses as Milvus boolean expressions ---- */
+
+extern bool milvus_is_foreign_expr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
+extern void milvus_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
+									   List *input_conds, List **remote_conds,
+									   List **local_conds);
+extern char *milvus_deparse_conditions(List *exprs, MilvusRelInfo *info,
+									   ExprContext *econtext);
+extern void milvus_append_string_literal(StringInfo buf, const char *s);
 
 /* ---- convert.c ---- */
 
@@ -160,14 +259,15 @@ extern MilvusColumnBuffer *milvus_column_buffer_create(MilvusField *field, Oid t
 													   const char *column);
 extern size_t milvus_column_append(MilvusColumnBuffer *cb, Datum value, bool isnull);
 extern int	milvus_column_rows(MilvusColumnBuffer *cb);
+extern bool milvus_column_fits(int data_type, int element_type, Oid typid);
 extern void milvus_column_truncate(MilvusColumnBuffer *cb, int nrows);
 extern struct Milvus__Proto__Schema__FieldData *milvus_column_field_data(MilvusColumnBuffer *cb);
+extern Datum milvus_field_datum(struct Milvus__Proto__Schema__FieldData *fd, int idx,
+								Oid typid, const char *column);
+extern int	milvus_field_rows(struct Milvus__Proto__Schema__FieldData *fd);
+extern int	milvus_field_values(struct Milvus__Proto__Schema__FieldData *fd);
 
 /* ---- modify.c ---- */
-
-#include "nodes/execnodes.h"
-#include "nodes/pathnodes.h"
-#include "nodes/plannodes.h"
 
 extern List *milvusPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									 Index resultRelation, int subplan_index);
@@ -179,6 +279,13 @@ extern void milvusEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void milvusBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern void milvusEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	milvusIsForeignRelUpdatable(Relation rel);
+extern void milvusAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										  RangeTblEntry *target_rte, Relation target_relation);
+extern TupleTableSlot *milvusExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *milvusExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs);
 extern void milvus_flush_table(Oid relid);
 
 #endif							/* MILVUS_FDW_H */

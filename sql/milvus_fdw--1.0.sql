@@ -58,3 +58,49 @@ CREATE FUNCTION milvus_fdw_disconnect(server name)
 RETURNS boolean
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- This backend's Milvus calls by method since the last reset: shows batching.
+CREATE FUNCTION milvus_fdw_stats(
+    OUT method text,
+    OUT calls bigint,
+    OUT failures bigint,
+    OUT bytes_sent bigint,
+    OUT bytes_received bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+CREATE FUNCTION milvus_fdw_stats_reset()
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- Create the collection behind a foreign table from its columns and options
+-- (primary_key, vector_field, dim, auto_id, index_type, metric_type).
+CREATE FUNCTION milvus_create_collection(regclass)
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL UNSAFE;
+
+-- Drop the Milvus collection behind a foreign table (the foreign table stays).
+CREATE FUNCTION milvus_drop_collection(regclass, missing_ok boolean DEFAULT false)
+RETURNS boolean
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL UNSAFE;
+
+-- Vector distances on real[] with pgvector's meanings.  On a Milvus foreign
+-- table, ORDER BY <vector column> <op> <vector> LIMIT k becomes a Milvus
+-- search when the operator matches the collection's index metric.
+CREATE FUNCTION milvus_l2_distance(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION milvus_negative_inner_product(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION milvus_cosine_distance(real[], real[]) RETURNS float8
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (LEFTARG = real[], RIGHTARG = real[],
+  FUNCTION = milvus_l2_distance, COMMUTATOR = '<->');
+CREATE OPERATOR <#> (LEFTARG = real[], RIGHTARG = real[],
+  FUNCTION = milvus_negative_inner_product, COMMUTATOR = '<#>');
+CREATE OPERATOR <=> (LEFTARG = real[], RIGHTARG = real[],
+  FUNCTION = milvus_cosine_distance, COMMUTATOR = '<=>');

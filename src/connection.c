@@ -27,11 +27,13 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "milvus_fdw.h"
 #include "grpc_call.h"
 #include "common.pb-c.h"
+#include "milvus.pb-c.h"
 
 #define METHOD_PREFIX "/milvus.proto.milvus.MilvusService/"
 
@@ -55,6 +57,7 @@ struct MilvusConn
 	int			port;
 	char	   *database;
 	char	   *authorization;	/* metadata value, or NULL */
+	char	   *server_version; /* cached by milvus_conn_server_version */
 	int			timeout_ms;
 	/* counters for milvus_fdw_get_connections() */
 	int64		calls;
@@ -63,6 +66,37 @@ struct MilvusConn
 };
 
 static HTAB *conn_hash = NULL;
+
+/*
+ * Per-backend RPC counters by method, for milvus_fdw_stats(): how tests and
+ * users see batching.
+ */
+typedef struct MethodStats
+{
+	char		method[48];
+	int64		calls;
+	int64		failures;
+	int64		bytes_sent;
+	int64		bytes_received;
+} MethodStats;
+
+#define MAX_METHODS 64
+static MethodStats method_stats[MAX_METHODS];
+static int	n_method_stats = 0;
+
+static MethodStats *
+stats_for(const char *method)
+{
+	int			i;
+
+	for (i = 0; i < n_method_stats; i++)
+		if (strcmp(method_stats[i].method, method) == 0)
+			return &method_stats[i];
+	if (n_method_stats == MAX_METHODS)
+		return &method_stats[MAX_METHODS - 1];
+	strlcpy(method_stats[n_method_stats].method, method, sizeof(method_stats[0].method));
+	return &method_stats[n_method_stats++];
+}
 
 /* ---- protobuf-c memory in PostgreSQL memory contexts ---- */
 
@@ -319,6 +353,62 @@ milvus_conn_database(MilvusConn *conn)
 	return conn->database;
 }
 
+int
+milvus_conn_timeout_ms(MilvusConn *conn)
+{
+	return conn->timeout_ms;
+}
+
+/*
+ * The server's version: GetVersion, or on servers without it (Milvus Lite
+ * 2.4/2.5) the build tags Connect reports.  Asked again when refresh is set.
+ */
+const char *
+milvus_conn_server_version(MilvusConn *conn, bool refresh)
+{
+	Milvus__Proto__Milvus__GetVersionRequest req = MILVUS__PROTO__MILVUS__GET_VERSION_REQUEST__INIT;
+	Milvus__Proto__Milvus__GetVersionResponse *resp;
+	Milvus__Proto__Milvus__ConnectRequest creq = MILVUS__PROTO__MILVUS__CONNECT_REQUEST__INIT;
+	Milvus__Proto__Milvus__ConnectResponse *cresp;
+	const char *version = "unknown";
+	int			code;
+
+	if (conn->server_version && !refresh)
+		return conn->server_version;
+
+	resp = (Milvus__Proto__Milvus__GetVersionResponse *)
+		milvus_call_raw(conn, "GetVersion", PBMSG(&req),
+						&milvus__proto__milvus__get_version_response__descriptor,
+						true, &code);
+	if (resp)
+	{
+		milvus_check_status(conn, "GetVersion", PBMSG(resp));
+		version = resp->version ? resp->version : "";
+	}
+	else
+	{
+		cresp = (Milvus__Proto__Milvus__ConnectResponse *)
+			milvus_call(conn, "Connect", PBMSG(&creq),
+						&milvus__proto__milvus__connect_response__descriptor, true);
+		if (cresp->server_info && cresp->server_info->build_tags &&
+			cresp->server_info->build_tags[0])
+			version = cresp->server_info->build_tags;
+	}
+	conn->server_version = MemoryContextStrdup(conn->cxt, version);
+	return conn->server_version;
+}
+
+/*
+ * Does Query return the smallest primary keys first, so a scan can page by
+ * primary-key cursor?  Milvus does (with the iterator flags); Milvus Lite 3.x
+ * returns rows in insertion order, so scans page by offset there.
+ */
+bool
+milvus_conn_pages_in_pk_order(MilvusConn *conn)
+{
+	return strncmp(milvus_conn_server_version(conn, false), "milvus_lite", 11) != 0;
+}
+
 /* ---- errors ---- */
 
 static void
@@ -441,8 +531,9 @@ retry_is_safe(const MvCallResult *r, bool idempotent)
 }
 
 /*
- * Send one request and decode the response.  On a gRPC failure, sets
- * *grpc_code and returns NULL when grpc_code is given, else raises an ERROR.
+ * Send one request and decode the response.  When the server does not
+ * implement the method and grpc_code is given, sets it and returns NULL;
+ * other gRPC failures raise an ERROR.
  * The response is allocated in CurrentMemoryContext.
  */
 ProtobufCMessage *
@@ -459,6 +550,8 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 	MvCallResult result;
 	ProtobufCMessage *response;
 	int			attempt;
+	TimestampTz start = GetCurrentTimestamp();
+	int			remaining_ms = conn->timeout_ms;
 
 	protobuf_c_message_pack(request, buf);
 	md[nmd].key = "dbname";
@@ -477,11 +570,22 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 			mv_channel_destroy(conn->channel);
 			conn->channel = mv_channel_create(&conn->config);
 		}
-		mv_unary_call(conn->channel, path, md, nmd, buf, len, conn->timeout_ms, &result);
+		mv_unary_call(conn->channel, path, md, nmd, buf, len, remaining_ms, &result);
 		conn->calls++;
 		conn->bytes_sent += len;
 		conn->bytes_received += result.response_len;
-		if (attempt == 0 && retry_is_safe(&result, idempotent))
+		{
+			MethodStats *ms = stats_for(method);
+
+			ms->calls++;
+			ms->failures += result.status != MV_GRPC_OK ? 1 : 0;
+			ms->bytes_sent += len;
+			ms->bytes_received += result.response_len;
+		}
+		/* one retry, within what is left of the same deadline */
+		remaining_ms = conn->timeout_ms -
+			(int) ((GetCurrentTimestamp() - start) / 1000);
+		if (attempt == 0 && remaining_ms > 0 && retry_is_safe(&result, idempotent))
 		{
 			mv_channel_destroy(conn->channel);
 			conn->channel = mv_channel_create(&conn->config);
@@ -493,7 +597,7 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 
 	if (result.status != MV_GRPC_OK)
 	{
-		if (grpc_code)
+		if (grpc_code && result.status == MV_GRPC_UNIMPLEMENTED)
 		{
 			*grpc_code = result.status;
 			return NULL;
@@ -532,7 +636,40 @@ milvus_call(MilvusConn *conn, const char *method,
 
 /* ---- SQL-visible cache functions ---- */
 
+PG_FUNCTION_INFO_V1(milvus_fdw_stats);
+PG_FUNCTION_INFO_V1(milvus_fdw_stats_reset);
 PG_FUNCTION_INFO_V1(milvus_fdw_get_connections);
+
+Datum
+milvus_fdw_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n_method_stats; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false};
+
+		values[0] = CStringGetTextDatum(method_stats[i].method);
+		values[1] = Int64GetDatum(method_stats[i].calls);
+		values[2] = Int64GetDatum(method_stats[i].failures);
+		values[3] = Int64GetDatum(method_stats[i].bytes_sent);
+		values[4] = Int64GetDatum(method_stats[i].bytes_received);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_VOID();
+}
+
+Datum
+milvus_fdw_stats_reset(PG_FUNCTION_ARGS)
+{
+	n_method_stats = 0;
+	memset(method_stats, 0, sizeof(method_stats));
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(milvus_fdw_disconnect_all);
 PG_FUNCTION_INFO_V1(milvus_fdw_disconnect);
 

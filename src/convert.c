@@ -126,6 +126,12 @@ column_fits(int data_type, int element_type, Oid typid, Oid elemtype)
 	}
 }
 
+bool
+milvus_column_fits(int data_type, int element_type, Oid typid)
+{
+	return column_fits(data_type, element_type, typid, get_element_type(typid));
+}
+
 MilvusColumnBuffer *
 milvus_column_buffer_create(MilvusField *field, Oid typid, const char *column)
 {
@@ -816,4 +822,378 @@ milvus_column_field_data(MilvusColumnBuffer *cb)
 			}
 	}
 	return fd;
+}
+
+/* ---- reading: Milvus values as Datums ---- */
+
+static void
+read_error(const char *column, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("Milvus value does not fit column \"%s\"", column),
+			 errdetail("%s", what)));
+}
+
+static Datum
+int_datum(int64 v, Oid typid, const char *column)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			if (v < PG_INT16_MIN || v > PG_INT16_MAX)
+				read_error(column, psprintf(INT64_FORMAT " is out of range for smallint.", v));
+			return Int16GetDatum((int16) v);
+		case INT4OID:
+			if (v < PG_INT32_MIN || v > PG_INT32_MAX)
+				read_error(column, psprintf(INT64_FORMAT " is out of range for integer.", v));
+			return Int32GetDatum((int32) v);
+		case INT8OID:
+			return Int64GetDatum(v);
+		case FLOAT4OID:
+			return Float4GetDatum((float4) v);
+		case FLOAT8OID:
+			return Float8GetDatum((float8) v);
+		case NUMERICOID:
+			return NumericGetDatum(int64_to_numeric(v));
+		case BOOLOID:
+			return BoolGetDatum(v != 0);
+		default:
+			return DirectFunctionCall1(int8out, Int64GetDatum(v));	/* not reached */
+	}
+}
+
+static Datum
+float_datum(double v, Oid typid, const char *column)
+{
+	switch (typid)
+	{
+		case FLOAT4OID:
+			return Float4GetDatum((float4) v);
+		case FLOAT8OID:
+			return Float8GetDatum(v);
+		case NUMERICOID:
+			return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
+		default:
+			read_error(column, "A floating-point value needs a real, double precision or numeric column.");
+			return (Datum) 0;
+	}
+}
+
+static Datum
+text_datum(const char *s, size_t len, Oid typid)
+{
+	/* bytes fields are not NUL-terminated; conversion may return its input */
+	char	   *server = pg_any_to_server(pnstrdup(s, len), len, PG_UTF8);
+
+	if (typid == JSONBOID)
+		return DirectFunctionCall1(jsonb_in, CStringGetDatum(server));
+	if (typid == JSONOID)
+		return DirectFunctionCall1(json_in, CStringGetDatum(server));
+	if (typid == NAMEOID)
+		return DirectFunctionCall1(namein, CStringGetDatum(server));
+	return PointerGetDatum(cstring_to_text(server));
+}
+
+/* A real[] (or float8[]) of n floats, built directly. */
+static Datum
+float_array_datum(const float *v, int n, Oid elemtype)
+{
+	ArrayType  *arr;
+	int			i;
+
+	if (elemtype == FLOAT4OID)
+	{
+		size_t		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float) * n;
+
+		arr = palloc0(nbytes);
+		SET_VARSIZE(arr, nbytes);
+		arr->ndim = 1;
+		arr->dataoffset = 0;
+		arr->elemtype = FLOAT4OID;
+		ARR_DIMS(arr)[0] = n;
+		ARR_LBOUND(arr)[0] = 1;
+		memcpy(ARR_DATA_PTR(arr), v, sizeof(float) * n);
+		return PointerGetDatum(arr);
+	}
+	else
+	{
+		Datum	   *d = palloc(sizeof(Datum) * (n + 1));
+
+		for (i = 0; i < n; i++)
+			d[i] = elemtype == FLOAT8OID ? Float8GetDatum(v[i]) :
+				DirectFunctionCall1(float4_numeric, Float4GetDatum(v[i]));
+		if (elemtype == FLOAT8OID)
+			return PointerGetDatum(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		return PointerGetDatum(construct_array(d, n, NUMERICOID, -1, false, TYPALIGN_INT));
+	}
+}
+
+static float
+half_to_float(uint16 h)
+{
+	uint32		sign = (h & 0x8000) << 16;
+	int			exp = (h >> 10) & 0x1f;
+	uint32		mant = h & 0x3ff;
+	uint32		x;
+	float		f;
+
+	if (exp == 0)
+	{
+		f = ldexpf((float) mant, -24);
+		return sign ? -f : f;
+	}
+	if (exp == 31)
+		x = sign | 0x7f800000 | (mant << 13);
+	else
+		x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+	memcpy(&f, &x, 4);
+	return f;
+}
+
+static Datum
+bytes_datum(const uint8 *p, size_t len)
+{
+	bytea	   *b = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), p, len);
+	return PointerGetDatum(b);
+}
+
+/* One element array (a Milvus Array value) as a PostgreSQL array. */
+static Datum
+scalar_array_datum(Milvus__Proto__Schema__ScalarField *sf, Oid elemtype, const char *column)
+{
+	Datum	   *d;
+	int			n = 0,
+				i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	switch (sf->data_case)
+	{
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+			n = sf->bool_data->n_data;
+			break;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
+			n = sf->int_data->n_data;
+			break;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
+			n = sf->long_data->n_data;
+			break;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
+			n = sf->float_data->n_data;
+			break;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
+			n = sf->double_data->n_data;
+			break;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
+			n = sf->string_data->n_data;
+			break;
+		default:
+			break;
+	}
+	d = palloc(sizeof(Datum) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		switch (sf->data_case)
+		{
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+				d[i] = BoolGetDatum(sf->bool_data->data[i]);
+				break;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
+				d[i] = int_datum(sf->int_data->data[i], elemtype, column);
+				break;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
+				d[i] = int_datum(sf->long_data->data[i], elemtype, column);
+				break;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
+				d[i] = float_datum(sf->float_data->data[i], elemtype, column);
+				break;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
+				d[i] = float_datum(sf->double_data->data[i], elemtype, column);
+				break;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
+				d[i] = text_datum(sf->string_data->data[i], strlen(sf->string_data->data[i]), elemtype);
+				break;
+			default:
+				break;
+		}
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(d, n, elemtype, typlen, typbyval, typalign));
+}
+
+/*
+ * Value number `idx` of a result column as a Datum of type typid.
+ * The caller handles NULLs (valid_data) and maps rows to value indexes.
+ */
+Datum
+milvus_field_datum(Milvus__Proto__Schema__FieldData *fd, int idx, Oid typid, const char *column)
+{
+	Oid			elemtype = get_element_type(typid);
+
+	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS)
+	{
+		Milvus__Proto__Schema__ScalarField *sf = fd->scalars;
+
+		switch (sf->data_case)
+		{
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+				return BoolGetDatum(sf->bool_data->data[idx]);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
+				return int_datum(sf->int_data->data[idx], typid, column);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
+				return int_datum(sf->long_data->data[idx], typid, column);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
+				return float_datum(sf->float_data->data[idx], typid, column);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
+				return float_datum(sf->double_data->data[idx], typid, column);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
+				return text_datum(sf->string_data->data[idx],
+								  strlen(sf->string_data->data[idx]), typid);
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
+				{
+					ProtobufCBinaryData *b = &sf->json_data->data[idx];
+
+					return text_datum((const char *) b->data, b->len,
+									  typid == JSONOID ? JSONOID : JSONBOID);
+				}
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
+				return scalar_array_datum(sf->array_data->data[idx], elemtype, column);
+			default:
+				break;
+		}
+	}
+	else if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_VECTORS)
+	{
+		Milvus__Proto__Schema__VectorField *vf = fd->vectors;
+		int			dim = (int) vf->dim;
+
+		switch (vf->data_case)
+		{
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_FLOAT_VECTOR:
+				return float_array_datum(vf->float_vector->data + (size_t) idx * dim, dim, elemtype);
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_BINARY_VECTOR:
+				return bytes_datum(vf->binary_vector.data + (size_t) idx * (dim / 8), dim / 8);
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_FLOAT16_VECTOR:
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_BFLOAT16_VECTOR:
+				{
+					bool		bf = vf->data_case == MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_BFLOAT16_VECTOR;
+					const uint8 *p = (bf ? vf->bfloat16_vector.data : vf->float16_vector.data) +
+						(size_t) idx * dim * 2;
+					float	   *v;
+					int			i;
+
+					if (typid == BYTEAOID)
+						return bytes_datum(p, (size_t) dim * 2);
+					v = palloc(sizeof(float) * (dim + 1));
+					for (i = 0; i < dim; i++)
+					{
+						uint16		h;
+
+						memcpy(&h, p + 2 * i, 2);
+						if (bf)
+						{
+							uint32		x = (uint32) h << 16;
+
+							memcpy(&v[i], &x, 4);
+						}
+						else
+							v[i] = half_to_float(h);
+					}
+					return float_array_datum(v, dim, elemtype);
+				}
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_SPARSE_FLOAT_VECTOR:
+				{
+					ProtobufCBinaryData *b = &vf->sparse_float_vector->contents[idx];
+					StringInfoData buf;
+					size_t		off;
+
+					initStringInfo(&buf);
+					appendStringInfoChar(&buf, '{');
+					for (off = 0; off + 8 <= b->len; off += 8)
+					{
+						uint32		i32;
+						float		val;
+
+						memcpy(&i32, b->data + off, 4);
+						memcpy(&val, b->data + off + 4, 4);
+						appendStringInfo(&buf, "%s\"%u\": %.9g", off ? ", " : "", i32, val);
+					}
+					appendStringInfoChar(&buf, '}');
+					return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+				}
+			default:
+				break;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("cannot read Milvus field \"%s\" into column \"%s\"", fd->field_name, column)));
+	return (Datum) 0;
+}
+
+/* Rows in a result column. */
+int
+milvus_field_rows(Milvus__Proto__Schema__FieldData *fd)
+{
+	if (fd->n_valid_data > 0)
+		return (int) fd->n_valid_data;
+	return milvus_field_values(fd);
+}
+
+/* Values stored in a result column (fewer than rows in compact form). */
+int
+milvus_field_values(Milvus__Proto__Schema__FieldData *fd)
+{
+	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS)
+	{
+		Milvus__Proto__Schema__ScalarField *sf = fd->scalars;
+
+		switch (sf->data_case)
+		{
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+				return sf->bool_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
+				return sf->int_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
+				return sf->long_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
+				return sf->float_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
+				return sf->double_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
+				return sf->string_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
+				return sf->json_data->n_data;
+			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
+				return sf->array_data->n_data;
+			default:
+				return 0;
+		}
+	}
+	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_VECTORS)
+	{
+		Milvus__Proto__Schema__VectorField *vf = fd->vectors;
+
+		switch (vf->data_case)
+		{
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_FLOAT_VECTOR:
+				return vf->dim ? vf->float_vector->n_data / vf->dim : 0;
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_BINARY_VECTOR:
+				return vf->dim ? vf->binary_vector.len / (vf->dim / 8) : 0;
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_FLOAT16_VECTOR:
+				return vf->dim ? vf->float16_vector.len / (vf->dim * 2) : 0;
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_BFLOAT16_VECTOR:
+				return vf->dim ? vf->bfloat16_vector.len / (vf->dim * 2) : 0;
+			case MILVUS__PROTO__SCHEMA__VECTOR_FIELD__DATA_SPARSE_FLOAT_VECTOR:
+				return vf->sparse_float_vector->n_contents;
+			default:
+				return 0;
+		}
+	}
+	return 0;
 }

@@ -19,7 +19,11 @@
 #include "miscadmin.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/appendinfo.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
 #include "parser/parsetree.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -36,6 +40,7 @@ typedef struct BufferKey
 {
 	Oid			relid;
 	Oid			userid;
+	bool		for_update;		/* an UPDATE's upserts, sent per statement */
 } BufferKey;
 
 /* Rows buffered since a savepoint started: forgotten if it rolls back. */
@@ -59,6 +64,13 @@ typedef struct WriteBuffer
 	MilvusColumnBuffer **cols;
 	int		   *attnums;		/* 0-based attribute of each column buffer */
 	int			skip_attnum;	/* auto_id primary key column, or -1 */
+	int			pk_attnum;		/* 0-based primary key column, or -1 */
+	char	   *pk_field;
+	int			pk_type;
+	/* DELETE: primary keys to delete, sent per statement */
+	StringInfoData delete_keys;
+	int			ndelete;
+	int			pk_junk;		/* resno of the "milvus_pk" junk column */
 	int			nrows;
 	size_t		bytes;
 	int64		flushes;
@@ -71,6 +83,7 @@ static MemoryContext write_cxt = NULL;	/* everything of this transaction */
 static bool callbacks_registered = false;
 
 static void flush_buffer(WriteBuffer *wb);
+static void flush_deletes(WriteBuffer *wb);
 
 /* ---- transaction callbacks ---- */
 
@@ -195,7 +208,7 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 /* ---- buffers ---- */
 
 static WriteBuffer *
-get_write_buffer(Relation rel, Oid userid)
+get_write_buffer(Relation rel, Oid userid, bool for_update)
 {
 	BufferKey	key;
 	WriteBuffer *wb;
@@ -232,6 +245,7 @@ get_write_buffer(Relation rel, Oid userid)
 	memset(&key, 0, sizeof(key));
 	key.relid = RelationGetRelid(rel);
 	key.userid = userid;
+	key.for_update = for_update;
 	wb = hash_search(write_buffers, &key, HASH_FIND, &found);
 	if (found)
 		return wb;
@@ -259,9 +273,13 @@ get_write_buffer(Relation rel, Oid userid)
 		wb->relname = pstrdup(RelationGetRelationName(rel));
 		wb->collection = pstrdup(topts.collection);
 		wb->partition = topts.partition ? pstrdup(topts.partition) : NULL;
-		wb->upsert = topts.upsert;
+		wb->upsert = topts.upsert || for_update;
 		wb->batch_size = topts.batch_size;
 		wb->skip_attnum = -1;
+		wb->pk_attnum = -1;
+		wb->pk_field = pstrdup(coll->fields[coll->pk_index].name);
+		wb->pk_type = coll->fields[coll->pk_index].data_type;
+		initStringInfo(&wb->delete_keys);
 		wb->cols = palloc0(sizeof(MilvusColumnBuffer *) * tupdesc->natts);
 		wb->attnums = palloc0(sizeof(int) * tupdesc->natts);
 		covered = palloc0(sizeof(bool) * (coll->nfields + 1));
@@ -283,6 +301,8 @@ get_write_buffer(Relation rel, Oid userid)
 								NameStr(att->attname), wb->relname, coll->name),
 						 errhint("Name the field with the column option \"field\", or drop the column.")));
 			covered[field - coll->fields] = true;
+			if (field->is_primary_key)
+				wb->pk_attnum = i;
 			if (field->is_primary_key && field->auto_id && !wb->upsert)
 			{
 				wb->skip_attnum = i;	/* Milvus assigns it */
@@ -375,8 +395,11 @@ milvus_flush_table(Oid relid)
 		return;
 	hash_seq_init(&scan, write_buffers);
 	while ((wb = hash_seq_search(&scan)) != NULL)
-		if (wb->key.relid == relid && wb->nrows > 0)
+		if (wb->key.relid == relid)
+		{
+			flush_deletes(wb);
 			flush_buffer(wb);
+		}
 }
 
 static void
@@ -439,16 +462,99 @@ buffer_row(WriteBuffer *wb, TupleTableSlot *slot)
 		flush_buffer(wb);
 }
 
+/* ---- deletes ---- */
+
+/* Queue one primary key for deletion. */
+static void
+queue_delete(WriteBuffer *wb, Datum pk)
+{
+	StringInfo	buf = &wb->delete_keys;
+	MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+
+	appendStringInfoString(buf, wb->ndelete == 0 ? "" : ", ");
+	if (wb->pk_type == MILVUS__PROTO__SCHEMA__DATA_TYPE__VarChar)
+		milvus_append_string_literal(buf, TextDatumGetCString(pk));
+	else
+		appendStringInfo(buf, INT64_FORMAT, DatumGetInt64(pk));
+	wb->ndelete++;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* Send a Delete with a Milvus expression; returns the rows Milvus deleted. */
+static int64
+send_delete(MilvusConn *conn, const char *collection, const char *partition,
+			const char *expr)
+{
+	Milvus__Proto__Milvus__DeleteRequest req = MILVUS__PROTO__MILVUS__DELETE_REQUEST__INIT;
+	Milvus__Proto__Milvus__MutationResult *resp;
+
+	req.db_name = (char *) milvus_conn_database(conn);
+	req.collection_name = (char *) collection;
+	req.partition_name = (char *) (partition ? partition : "");
+	req.expr = (char *) expr;
+	resp = (Milvus__Proto__Milvus__MutationResult *)
+		milvus_call(conn, "Delete", PBMSG(&req),
+					&milvus__proto__milvus__mutation_result__descriptor, true);
+	return resp->delete_cnt;
+}
+
+static void
+flush_deletes(WriteBuffer *wb)
+{
+	if (wb->ndelete == 0)
+		return;
+	(void) send_delete(wb->conn, wb->collection, wb->partition,
+					   psprintf("%s in [%s]", wb->pk_field, wb->delete_keys.data));
+	wb->rows_sent += wb->ndelete;
+	wb->flushes++;
+	resetStringInfo(&wb->delete_keys);
+	wb->ndelete = 0;
+}
+
 /* ---- FDW callbacks ---- */
+
+/* UPDATE and DELETE find rows by primary key: fetch it as a junk column. */
+void
+milvusAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+							  RangeTblEntry *target_rte, Relation target_relation)
+{
+	ForeignTable *table = GetForeignTable(RelationGetRelid(target_relation));
+	MilvusTableOptions topts;
+	MilvusConn *conn;
+	MilvusCollection *coll;
+	TupleDesc	tupdesc = RelationGetDescr(target_relation);
+	int			i;
+
+	milvus_table_options(table, &topts);
+	conn = milvus_get_connection(GetForeignServer(table->serverid),
+								 OidIsValid(target_rte->checkAsUser) ? target_rte->checkAsUser : GetUserId());
+	coll = milvus_collection_cached(conn, topts.collection);
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && coll->pk_index >= 0 &&
+			strcmp(milvus_column_field_name(RelationGetRelid(target_relation), att->attnum),
+				   coll->fields[coll->pk_index].name) == 0)
+		{
+			Var		   *var = makeVar(rtindex, att->attnum, att->atttypid,
+									  att->atttypmod, att->attcollation, 0);
+
+			add_row_identity_var(root, var, rtindex, "milvus_pk");
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("foreign table \"%s\" has no column for the primary key of collection \"%s\"",
+					RelationGetRelationName(target_relation), topts.collection),
+			 errdetail("UPDATE and DELETE find Milvus entities by primary key.")));
+}
 
 List *
 milvusPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 						int subplan_index)
 {
-	if (plan->operation != CMD_INSERT)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("UPDATE and DELETE on Milvus foreign tables are not supported yet")));
 	if (plan->onConflictAction != ONCONFLICT_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -471,11 +577,11 @@ modify_user(ResultRelInfo *rinfo, EState *estate)
 }
 
 static void
-begin_insert(ResultRelInfo *rinfo, EState *estate)
+begin_insert(ResultRelInfo *rinfo, EState *estate, bool returning)
 {
-	WriteBuffer *wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, estate));
+	WriteBuffer *wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, estate), false);
 
-	if (rinfo->ri_projectReturning && wb->skip_attnum >= 0)
+	if (returning && wb->skip_attnum >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("INSERT ... RETURNING on auto_id table \"%s\" is not supported yet",
@@ -487,9 +593,69 @@ void
 milvusBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 						 List *fdw_private, int subplan_index, int eflags)
 {
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	WriteBuffer *wb;
+
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
-	begin_insert(rinfo, mtstate->ps.state);
+	if (plan->operation == CMD_INSERT)
+	{
+		begin_insert(rinfo, mtstate->ps.state, plan->returningLists != NIL);
+		return;
+	}
+
+	wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, mtstate->ps.state),
+						  plan->operation == CMD_UPDATE);
+	wb->pk_junk = ExecFindJunkAttributeInTlist(outerPlanState(mtstate)->plan->targetlist,
+											   "milvus_pk");
+	if (!AttributeNumberIsValid(wb->pk_junk))
+		elog(ERROR, "milvus_fdw: primary key junk column not found");
+	rinfo->ri_FdwState = wb;
+}
+
+static Datum
+junk_pk(WriteBuffer *wb, TupleTableSlot *planSlot)
+{
+	bool		isnull;
+	Datum		pk = ExecGetJunkAttribute(planSlot, wb->pk_junk, &isnull);
+
+	if (isnull)
+		elog(ERROR, "milvus_fdw: primary key of the row to change is NULL");
+	return pk;
+}
+
+/* UPDATE: upsert the whole new row; a changed key also deletes the old one. */
+TupleTableSlot *
+milvusExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	WriteBuffer *wb = (WriteBuffer *) rinfo->ri_FdwState;
+	Datum		old_pk = junk_pk(wb, planSlot);
+	bool		isnull;
+	Datum		new_pk = slot_getattr(slot, wb->pk_attnum + 1, &isnull);
+	Form_pg_attribute att = TupleDescAttr(slot->tts_tupleDescriptor, wb->pk_attnum);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("primary key column \"%s\" of foreign table \"%s\" cannot be set to NULL",
+						NameStr(att->attname), wb->relname)));
+	if (!datumIsEqual(old_pk, new_pk, att->attbyval, att->attlen))
+		queue_delete(wb, old_pk);
+	buffer_row(wb, slot);
+	return slot;
+}
+
+TupleTableSlot *
+milvusExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	WriteBuffer *wb = (WriteBuffer *) rinfo->ri_FdwState;
+
+	queue_delete(wb, junk_pk(wb, planSlot));
+	if (wb->ndelete >= 10000)
+		flush_deletes(wb);
+	return slot;
 }
 
 TupleTableSlot *
@@ -503,13 +669,70 @@ milvusExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 void
 milvusEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
-	/* rows stay buffered until the batch fills or the transaction commits */
+	WriteBuffer *wb = (WriteBuffer *) rinfo->ri_FdwState;
+
+	/*
+	 * Inserted rows stay buffered until the batch fills or the transaction
+	 * commits.  An UPDATE's or DELETE's changes are sent now: the statement
+	 * already read the rows it changes, and the next one must see them.
+	 */
+	if (wb == NULL || !(wb->key.for_update || wb->ndelete > 0))
+		return;
+	flush_deletes(wb);
+	flush_buffer(wb);
+}
+
+/*
+ * TRUNCATE: remove every entity; the collection keeps its schema and index.
+ * Rows this transaction buffered for the table go too.
+ */
+void
+milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		Relation	rel = lfirst(lc);
+		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+		MilvusTableOptions topts;
+		MilvusConn *conn;
+		MilvusCollection *coll;
+		const char *pk;
+		char	   *expr;
+
+		milvus_table_options(table, &topts);
+		conn = milvus_get_connection(GetForeignServer(table->serverid), GetUserId());
+		coll = milvus_collection_cached(conn, topts.collection);
+		if (write_buffers)
+		{
+			HASH_SEQ_STATUS scan;
+			WriteBuffer *wb;
+			int			i;
+
+			hash_seq_init(&scan, write_buffers);
+			while ((wb = hash_seq_search(&scan)) != NULL)
+				if (wb->key.relid == RelationGetRelid(rel))
+				{
+					for (i = 0; i < wb->ncols; i++)
+						milvus_column_truncate(wb->cols[i], 0);
+					wb->nrows = 0;
+					wb->bytes = 0;
+				}
+		}
+		pk = coll->fields[coll->pk_index].name;
+		if (coll->fields[coll->pk_index].data_type == MILVUS__PROTO__SCHEMA__DATA_TYPE__VarChar)
+			expr = psprintf("%s >= \"\"", pk);
+		else
+			expr = psprintf("(%s < 0 or %s >= 0)", pk, pk);
+		(void) send_delete(conn, topts.collection, topts.partition, expr);
+	}
 }
 
 void
 milvusBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	begin_insert(rinfo, mtstate->ps.state);
+	begin_insert(rinfo, mtstate->ps.state, false);
 }
 
 void
@@ -520,5 +743,5 @@ milvusEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 int
 milvusIsForeignRelUpdatable(Relation rel)
 {
-	return (1 << CMD_INSERT);
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }

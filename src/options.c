@@ -54,6 +54,12 @@ typedef struct MilvusOption
 static const char *const consistency_choices[] = {
 	"Strong", "Session", "Bounded", "Eventually", NULL
 };
+/* Milvus field types a column may ask for when milvus_fdw creates a collection */
+static const char *const milvus_type_choices[] = {
+	"Bool", "Int8", "Int16", "Int32", "Int64", "Float", "Double", "VarChar",
+	"JSON", "Array", "FloatVector", "BinaryVector", "Float16Vector",
+	"BFloat16Vector", "SparseFloatVector", NULL
+};
 static const char *const insert_mode_choices[] = {"insert", "upsert", NULL};
 static const char *const metric_choices[] = {
 	"L2", "IP", "COSINE", "HAMMING", "JACCARD", NULL
@@ -105,6 +111,7 @@ static const MilvusOption milvus_options[] = {
 
 	/* column */
 	{"field", AttributeRelationId, OPT_NAME},
+	{"type", AttributeRelationId, OPT_CHOICE, 0, 0, milvus_type_choices},
 
 	{NULL}
 };
@@ -576,8 +583,7 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 	opts->collection = get_rel_name(table->relid);
 	opts->batch_size = MILVUS_DEFAULT_BATCH_SIZE;
 	opts->consistency_level = -1;
-	opts->index_type = "AUTOINDEX";
-	opts->metric_type = "COSINE";
+	/* index_type and metric_type stay NULL: schema.c picks per vector type */
 
 	foreach(lc, table->options)
 	{
@@ -610,9 +616,9 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 	}
 }
 
-/* The Milvus field behind a column: its "field" option, else its name. */
+/* A column's option, or NULL. */
 char *
-milvus_column_field_name(Oid relid, AttrNumber attnum)
+milvus_column_option(Oid relid, AttrNumber attnum, const char *name)
 {
 	List	   *options = GetForeignColumnOptions(relid, attnum);
 	ListCell   *lc;
@@ -621,10 +627,19 @@ milvus_column_field_name(Oid relid, AttrNumber attnum)
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
 
-		if (strcmp(def->defname, "field") == 0)
+		if (strcmp(def->defname, name) == 0)
 			return defGetString(def);
 	}
-	return get_attname(relid, attnum, false);
+	return NULL;
+}
+
+/* The Milvus field behind a column: its "field" option, else its name. */
+char *
+milvus_column_field_name(Oid relid, AttrNumber attnum)
+{
+	char	   *field = milvus_column_option(relid, attnum, "field");
+
+	return field ? field : get_attname(relid, attnum, false);
 }
 
 const char *

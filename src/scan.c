@@ -1,0 +1,890 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *		Reading a Milvus collection: planner callbacks that decide what
+ *		Milvus evaluates, and an executor that pages through Query results.
+ *
+ * A scan asks Query for only the fields it needs, with the pushable WHERE
+ * clauses as the Milvus expression, and pages by primary-key cursor
+ * (`pk > last`), so collections far beyond Milvus's 16384-row window are
+ * read whole, each row once.  Pages are fetched lazily, one at a time.
+ * Servers that do not return pages in primary-key order (Milvus Lite 3.x)
+ * are paged by offset instead.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "milvus_fdw.h"
+#include "milvus.pb-c.h"
+
+#define DT(x) MILVUS__PROTO__SCHEMA__DATA_TYPE__##x
+
+/* Milvus's status code for "collection not loaded" (2.3+ and Lite 3.x). */
+#define MILVUS_CODE_NOT_LOADED 101
+
+/* Rows per Query page; Milvus caps limit + offset at 16384. */
+int			milvus_fetch_size = 8192;
+
+/* Search parameters (JSON), e.g. {"ef": 64} or {"nprobe": 16}. */
+char	   *milvus_search_params = "";
+
+/* Indexes of ForeignScan->fdw_private. */
+enum ScanPrivateIndex
+{
+	ScanPrivateCollection,		/* String: collection name */
+	ScanPrivateAttnums,			/* IntList: attnums to fetch */
+	ScanPrivateAlwaysFalse,		/* Integer: a pushed qual is constant false */
+	ScanPrivateLimit,			/* Integer: rows to return at most, -1 = all */
+	ScanPrivateOffset,			/* Integer: rows to skip first */
+	ScanPrivateMode,			/* Integer: MILVUS_SCAN_* */
+	ScanPrivateRelid,			/* Oid of the foreign table */
+	ScanPrivateSearchKind,		/* Integer: MILVUS_SEARCH_*, or -1 */
+	ScanPrivateSearchField,		/* String: the vector field searched */
+	ScanPrivateNumConds,		/* Integer: fdw_exprs that are WHERE clauses */
+	ScanPrivateRtIndex,			/* Integer: range table index of the table */
+	ScanPrivateUpperConds		/* List: pushed WHERE of an upper-rel scan */
+};
+
+/* Executor state of one scan. */
+typedef struct MilvusScanState
+{
+	MilvusConn *conn;
+	MilvusRelInfo *info;
+	char	   *collection;
+	char	   *user_expr;		/* the pushed WHERE, "" if none */
+	Relation	rel;			/* the foreign table */
+	bool		own_rel;		/* opened here (upper-rel scans) */
+	int			mode;			/* MILVUS_SCAN_* */
+	int64		skip;			/* OFFSET rows still to skip */
+	int			search_kind;
+	char	   *search_field;
+	List	   *cond_exprs;		/* pushed WHERE clauses (fdw_exprs prefix) */
+	ExprState  *query_vector;	/* the search's vector, evaluated at start */
+	List	   *attnums;		/* columns to fill */
+	char	  **fields;			/* their fields (output_fields) */
+	int			nfields;
+	bool		always_false;
+	int64		limit;			/* -1: no limit */
+	int64		returned;
+	bool		offset_paging;	/* server pages are not PK-ordered */
+	int64		offset;
+	int			consistency_level;
+
+	/* the current page */
+	MemoryContext page_cxt;
+	bool		have_page;
+	size_t		page_nfields;
+	Milvus__Proto__Schema__FieldData **page_fields;
+	Milvus__Proto__Schema__FieldData **page_cols;	/* per fetched column */
+	Milvus__Proto__Schema__FieldData *page_pk;
+	int			page_rows;
+	int			next_row;
+	bool		done;
+
+	/* the cursor: last primary key returned */
+	bool		have_cursor;
+	int64		cursor_int;
+	char	   *cursor_str;
+} MilvusScanState;
+
+static Milvus__Proto__Common__KeyValuePair *kv(const char *key, const char *value);
+static bool fetch_page(MilvusScanState *st);
+
+/* ---- planning ---- */
+
+/*
+ * What milvus_fdw knows of a foreign table: each column's field and type,
+ * the primary key, the row count.  Planning and execution both build it.
+ */
+static MilvusRelInfo *
+make_rel_info(MilvusConn *conn, Relation rel, Index relindex, const char *collection)
+{
+	MilvusRelInfo *info = palloc0(sizeof(MilvusRelInfo));
+	MilvusCollection *coll = milvus_collection_cached(conn, collection);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	info->relid = RelationGetRelid(rel);
+	info->relindex = relindex;
+	info->conn = conn;
+	info->collection = pstrdup(collection);
+	info->row_count = coll->row_count;
+	if (coll->pk_index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Milvus collection \"%s\" has no primary key", collection)));
+	/* copies: the cached description may be dropped at any invalidation */
+	info->pk_field = pstrdup(coll->fields[coll->pk_index].name);
+	info->pk_type = coll->fields[coll->pk_index].data_type;
+	info->ncolumns = tupdesc->natts;
+	info->columns = palloc0(sizeof(MilvusScanColumn) * (tupdesc->natts + 1));
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		MilvusScanColumn *col = &info->columns[i];
+		MilvusField *field;
+
+		col->attnum = att->attnum;
+		col->name = pstrdup(NameStr(att->attname));
+		col->typid = att->atttypid;
+		col->collation = att->attcollation;
+		if (att->attisdropped)
+			continue;
+		field = milvus_find_field(coll, milvus_column_field_name(info->relid, att->attnum));
+		if (field == NULL)
+			continue;			/* reads as NULL; never pushed */
+		col->field = pstrdup(field->name);
+		col->data_type = field->data_type;
+		col->element_type = field->element_type;
+		col->nullable = field->nullable;
+		col->is_primary_key = field->is_primary_key;
+	}
+	return info;
+}
+
+/* The connection a scan of this table uses, as the checking user. */
+static MilvusConn *
+scan_connection(Oid relid, Oid userid, MilvusTableOptions *topts)
+{
+	ForeignTable *table = GetForeignTable(relid);
+
+	milvus_table_options(table, topts);
+	return milvus_get_connection(GetForeignServer(table->serverid),
+								 OidIsValid(userid) ? userid : GetUserId());
+}
+
+static bool
+is_const_false(Expr *clause)
+{
+	return IsA(clause, Const) && !((Const *) clause)->constisnull &&
+		!DatumGetBool(((Const *) clause)->constvalue);
+}
+
+void
+milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	MilvusTableOptions topts;
+	MilvusConn *conn = scan_connection(foreigntableid, baserel->userid, &topts);
+	Relation	rel = table_open(foreigntableid, NoLock);
+	MilvusRelInfo *info = make_rel_info(conn, rel, baserel->relid, topts.collection);
+	ListCell   *lc;
+	Selectivity sel;
+
+	table_close(rel, NoLock);
+	info->metric_type = topts.metric_type;
+
+	baserel->fdw_private = info;
+	milvus_classify_conditions(root, baserel, baserel->baserestrictinfo,
+							   &info->remote_conds, &info->local_conds);
+	foreach(lc, info->remote_conds)
+		if (is_const_false(lfirst_node(RestrictInfo, lc)->clause))
+			info->always_false = true;
+
+	sel = clauselist_selectivity(root, extract_actual_clauses(baserel->baserestrictinfo, false),
+								 baserel->relid, JOIN_INNER, NULL);
+	baserel->tuples = Max(info->row_count, 1);
+	baserel->rows = info->always_false ? 0 : clamp_row_est(baserel->tuples * sel);
+}
+
+/* Cost of reading `rows` rows: a round trip per page plus transfer. */
+static void
+estimate_costs(RelOptInfo *baserel, double rows, Cost *startup, Cost *total)
+{
+	double		pages = ceil(Max(rows, 1) / milvus_fetch_size);
+
+	*startup = 25.0;
+	*total = *startup + pages * 10.0 + rows * (cpu_tuple_cost + 0.01 * baserel->reltarget->width / 8);
+}
+
+void
+milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	Cost		startup,
+				total;
+
+	estimate_costs(baserel, baserel->rows, &startup, &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 startup, total, NIL,
+									 baserel->lateral_relids, NULL, NIL));
+}
+
+/* Attnums the scan must fill: the target list and the local quals. */
+static List *
+needed_attnums(RelOptInfo *baserel, List *local_conds)
+{
+	MilvusRelInfo *info = baserel->fdw_private;
+	Bitmapset  *attrs = NULL;
+	List	   *result = NIL;
+	ListCell   *lc;
+	int			i;
+	bool		whole_row;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, local_conds)
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, baserel->relid, &attrs);
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	for (i = 1; i <= info->ncolumns; i++)
+	{
+		if (info->columns[i - 1].field == NULL)
+			continue;
+		if (whole_row || bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+			result = lappend_int(result, i);
+	}
+	return result;
+}
+
+ForeignScan *
+milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
+					 ForeignPath *best_path, List *tlist, List *scan_clauses,
+					 Plan *outer_plan)
+{
+	RelOptInfo *baserel = foreignrel;
+	MilvusRelInfo *info;
+	List	   *local_exprs = NIL;
+	List	   *remote_exprs = NIL;
+	List	   *fdw_exprs;
+	List	   *fdw_private;
+	List	   *fdw_scan_tlist = NIL;
+	List	   *path_private = best_path->fdw_private;
+	ListCell   *lc;
+	Index		scan_relid = foreignrel->relid;
+	int			mode = MILVUS_SCAN_QUERY;
+	int			limit = -1,
+				offset = 0,
+				search_kind = -1;
+	char	   *search_field = "";
+	Expr	   *query_vector = NULL;
+
+	if (IS_UPPER_REL(foreignrel))
+	{
+		/* count(*): one row computed by Milvus, described by fdw_scan_tlist */
+		MilvusUpperInfo *upper = foreignrel->fdw_private;
+
+		baserel = upper->base;
+		mode = upper->mode;
+		scan_relid = 0;
+		fdw_scan_tlist = add_to_flat_tlist(NIL, foreignrel->reltarget->exprs);
+		scan_clauses = baserel->baserestrictinfo;
+	}
+	info = baserel->fdw_private;
+
+	/* scan_clauses may hold parameterised clauses too: classify each */
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (rinfo->pseudoconstant)
+			continue;
+		if (list_member_ptr(info->remote_conds, rinfo))
+			remote_exprs = lappend(remote_exprs, rinfo->clause);
+		else if (list_member_ptr(info->local_conds, rinfo))
+			local_exprs = lappend(local_exprs, rinfo->clause);
+		else if (milvus_is_foreign_expr(root, baserel, rinfo->clause))
+			remote_exprs = lappend(remote_exprs, rinfo->clause);
+		else
+			local_exprs = lappend(local_exprs, rinfo->clause);
+	}
+
+	/* a final path: LIMIT/OFFSET, and maybe a search (upper.c) */
+	if (path_private != NIL)
+	{
+		limit = intVal(linitial(path_private));
+		offset = intVal(lsecond(path_private));
+		search_kind = intVal(lthird(path_private));
+		if (search_kind >= 0)
+		{
+			mode = MILVUS_SCAN_SEARCH;
+			query_vector = (Expr *) lfourth(path_private);
+			search_field = strVal(list_nth(path_private, 4));
+		}
+	}
+
+	/*
+	 * The pushed WHERE clauses go in fdw_exprs, where setrefs processes
+	 * their parameters; but an upper-rel scan (scanrelid 0) has no scan
+	 * tuple for their Vars, so there they travel in fdw_private.
+	 */
+	fdw_exprs = scan_relid > 0 ? list_copy(remote_exprs) : NIL;
+	if (query_vector)
+		fdw_exprs = lappend(fdw_exprs, query_vector);
+	fdw_private = list_make4(makeString(info->collection),
+							 needed_attnums(baserel, info->local_conds),
+							 makeInteger(info->always_false),
+							 makeInteger(limit));
+	fdw_private = lappend(fdw_private, makeInteger(offset));
+	fdw_private = lappend(fdw_private, makeInteger(mode));
+	fdw_private = lappend(fdw_private, makeInteger((int) info->relid));
+	fdw_private = lappend(fdw_private, makeInteger(search_kind));
+	fdw_private = lappend(fdw_private, makeString(search_field));
+	fdw_private = lappend(fdw_private, makeInteger(scan_relid > 0 ? list_length(remote_exprs) : 0));
+	fdw_private = lappend(fdw_private, makeInteger((int) baserel->relid));
+	fdw_private = lappend(fdw_private, scan_relid > 0 ? NIL : remote_exprs);
+
+	return make_foreignscan(tlist, local_exprs, scan_relid, fdw_exprs,
+							fdw_private, fdw_scan_tlist, NIL, outer_plan);
+}
+
+/* ---- execution ---- */
+
+void
+milvusBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	List	   *priv = fsplan->fdw_private;
+	MilvusScanState *st = palloc0(sizeof(MilvusScanState));
+	MilvusTableOptions topts;
+	EState	   *estate = node->ss.ps.state;
+	Oid			relid = (Oid) intVal(list_nth(priv, ScanPrivateRelid));
+	RangeTblEntry *rte = exec_rt_fetch(intVal(list_nth(priv, ScanPrivateRtIndex)), estate);
+	Oid			userid = rte->checkAsUser;
+	int			nconds = intVal(list_nth(priv, ScanPrivateNumConds));
+	ListCell   *lc;
+	int			i = 0;
+
+	node->fdw_state = st;
+	st->collection = strVal(list_nth(priv, ScanPrivateCollection));
+	st->attnums = (List *) list_nth(priv, ScanPrivateAttnums);
+	st->always_false = intVal(list_nth(priv, ScanPrivateAlwaysFalse));
+	st->limit = intVal(list_nth(priv, ScanPrivateLimit));
+	st->skip = intVal(list_nth(priv, ScanPrivateOffset));
+	st->mode = intVal(list_nth(priv, ScanPrivateMode));
+	st->search_kind = intVal(list_nth(priv, ScanPrivateSearchKind));
+	st->search_field = strVal(list_nth(priv, ScanPrivateSearchField));
+	st->cond_exprs = fsplan->scan.scanrelid > 0 ?
+		list_copy_head(fsplan->fdw_exprs, nconds) :
+		(List *) list_nth(priv, ScanPrivateUpperConds);
+	if (st->limit >= 0 && st->mode == MILVUS_SCAN_QUERY)
+		st->limit += st->skip;	/* fetched, then skipped */
+
+	/* an upper-rel scan (count) has no scan relation of its own */
+	if (fsplan->scan.scanrelid > 0)
+		st->rel = node->ss.ss_currentRelation;
+	else
+	{
+		st->rel = table_open(relid, NoLock);
+		st->own_rel = true;
+	}
+
+	st->conn = scan_connection(relid, userid, &topts);
+	st->consistency_level = topts.consistency_level >= 0 ?
+		topts.consistency_level : MILVUS_CONSISTENCY_STRONG;
+	st->info = make_rel_info(st->conn, st->rel, rte ? intVal(list_nth(priv, ScanPrivateRtIndex)) : 0,
+							 st->collection);
+	if (st->mode == MILVUS_SCAN_SEARCH)
+		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	/* read your own writes: send this table's buffered rows first */
+	milvus_flush_table(relid);
+
+	st->offset_paging = !milvus_conn_pages_in_pk_order(st->conn);
+	st->fields = palloc(sizeof(char *) * (list_length(st->attnums) + 1));
+	foreach(lc, st->attnums)
+		st->fields[i++] = st->info->columns[lfirst_int(lc) - 1].field;
+	st->nfields = i;
+	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "milvus_fdw page",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->user_expr = milvus_deparse_conditions(st->cond_exprs, st->info,
+											  node->ss.ps.ps_ExprContext);
+}
+
+static Milvus__Proto__Common__KeyValuePair *
+kv(const char *key, const char *value)
+{
+	Milvus__Proto__Common__KeyValuePair *p = palloc(sizeof(*p));
+
+	milvus__proto__common__key_value_pair__init(p);
+	p->key = (char *) key;
+	p->value = (char *) value;
+	return p;
+}
+
+/* The expression of the next page: the cursor and the pushed WHERE. */
+static char *
+page_expression(MilvusScanState *st)
+{
+	StringInfoData buf;
+	const char *pk = st->info->pk_field;
+
+	initStringInfo(&buf);
+	if (st->offset_paging || !st->have_cursor)
+	{
+		if (st->user_expr[0])
+			return st->user_expr;
+		/* an empty expression needs a limit; this one matches every row */
+		if (st->info->pk_type == DT(VarChar))
+			appendStringInfo(&buf, "%s >= \"\"", pk);
+		else
+			appendStringInfo(&buf, "(%s < 0 or %s >= 0)", pk, pk);
+		return buf.data;
+	}
+	if (st->info->pk_type == DT(VarChar))
+	{
+		appendStringInfo(&buf, "%s > ", pk);
+		milvus_append_string_literal(&buf, st->cursor_str);
+	}
+	else
+		appendStringInfo(&buf, "%s > " INT64_FORMAT, pk, st->cursor_int);
+	if (st->user_expr[0])
+		appendStringInfo(&buf, " and (%s)", st->user_expr);
+	return buf.data;
+}
+
+static Milvus__Proto__Schema__FieldData *
+find_column(MilvusScanState *st, const char *field)
+{
+	size_t		i;
+
+	for (i = 0; i < st->page_nfields; i++)
+	{
+		Milvus__Proto__Schema__FieldData *fd = st->page_fields[i];
+
+		if (strcmp(fd->field_name, field) == 0 ||
+			(fd->is_dynamic && strcmp(field, "$meta") == 0))
+			return fd;
+	}
+	return NULL;
+}
+
+/*
+ * A read call; a collection Milvus reports as not loaded (released, or the
+ * server restarted) is loaded and asked again.
+ */
+static ProtobufCMessage *
+call_loaded(MilvusScanState *st, const char *method, ProtobufCMessage *req,
+			const ProtobufCMessageDescriptor *desc)
+{
+	ProtobufCMessage *resp = milvus_call_raw(st->conn, method, req, desc, true, NULL);
+	Milvus__Proto__Common__Status *status =
+		*(Milvus__Proto__Common__Status **) ((char *) resp + desc->fields[0].offset);
+
+	if (status && status->code == MILVUS_CODE_NOT_LOADED)
+	{
+		milvus_load_collection(st->conn, st->collection);
+		resp = milvus_call_raw(st->conn, method, req, desc, true, NULL);
+	}
+	milvus_check_status(st->conn, method, resp);
+	return resp;
+}
+
+/* Fetch the next page; false when the collection is exhausted. */
+static bool
+fetch_page(MilvusScanState *st)
+{
+	Milvus__Proto__Milvus__QueryRequest req = MILVUS__PROTO__MILVUS__QUERY_REQUEST__INIT;
+	Milvus__Proto__Common__KeyValuePair *params[4];
+	char	  **output;
+	int64		want = milvus_fetch_size;
+	MemoryContext oldcxt;
+	int			i;
+
+	if (st->limit >= 0)
+		want = Min(want, st->limit - st->returned);
+	if (want <= 0)
+		return false;
+
+	MemoryContextReset(st->page_cxt);
+	oldcxt = MemoryContextSwitchTo(st->page_cxt);
+
+	output = palloc(sizeof(char *) * (st->nfields + 1));
+	output[0] = st->info->pk_field;
+	for (i = 0; i < st->nfields; i++)
+		output[i + 1] = st->fields[i];
+
+	req.db_name = (char *) milvus_conn_database(st->conn);
+	req.collection_name = st->collection;
+	req.expr = page_expression(st);
+	req.output_fields = output;
+	req.n_output_fields = st->nfields + 1;
+	params[0] = kv("limit", psprintf(INT64_FORMAT, want));
+	if (st->offset_paging)
+	{
+		params[1] = kv("offset", psprintf(INT64_FORMAT, st->offset));
+		req.n_query_params = 2;
+	}
+	else
+	{
+		/* pymilvus's iterator flags: per-segment results merged in PK order */
+		params[1] = kv("iterator", "True");
+		params[2] = kv("reduce_stop_for_best", "True");
+		req.n_query_params = 3;
+	}
+	req.query_params = params;
+	req.consistency_level = st->consistency_level;
+	req.use_default_consistency = false;
+
+	{
+		Milvus__Proto__Milvus__QueryResults *page = (Milvus__Proto__Milvus__QueryResults *)
+			call_loaded(st, "Query", PBMSG(&req), &milvus__proto__milvus__query_results__descriptor);
+
+		st->page_fields = page->fields_data;
+		st->page_nfields = page->n_fields_data;
+	}
+	st->have_page = true;
+	st->page_pk = find_column(st, st->info->pk_field);
+	st->page_rows = st->page_pk ? milvus_field_rows(st->page_pk) : 0;
+	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
+	for (i = 0; i < st->nfields; i++)
+	{
+		st->page_cols[i] = find_column(st, st->fields[i]);
+		if (st->page_rows > 0 && st->page_cols[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus Query on collection \"%s\" returned no field \"%s\"",
+							st->collection, st->fields[i])));
+	}
+	st->next_row = 0;
+	MemoryContextSwitchTo(oldcxt);
+	st->offset += st->page_rows;
+	return st->page_rows > 0;
+}
+
+/* Move the cursor to a page's last row, checking pages come in PK order. */
+static void
+advance_cursor(MilvusScanState *st, int row)
+{
+	Milvus__Proto__Schema__ScalarField *sf = st->page_pk->scalars;
+
+	if (st->info->pk_type == DT(VarChar))
+	{
+		char	   *pk = sf->string_data->data[row];
+
+		if (st->have_cursor && strcmp(pk, st->cursor_str) <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus returned collection \"%s\" out of primary-key order", st->collection),
+					 errdetail("Key \"%s\" came after \"%s\"; rows could be missed, so the scan stops.",
+							   pk, st->cursor_str)));
+		if (st->cursor_str)
+			pfree(st->cursor_str);
+		st->cursor_str = MemoryContextStrdup(GetMemoryChunkContext(st), pk);
+	}
+	else
+	{
+		int64		pk = sf->long_data->data[row];
+
+		if (st->have_cursor && pk <= st->cursor_int)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus returned collection \"%s\" out of primary-key order", st->collection),
+					 errdetail("Key " INT64_FORMAT " came after " INT64_FORMAT "; rows could be missed, so the scan stops.",
+							   pk, st->cursor_int)));
+		st->cursor_int = pk;
+	}
+	st->have_cursor = true;
+}
+
+/* count(*): one Query for the count, one row with it in every column. */
+static TupleTableSlot *
+count_row(MilvusScanState *st, TupleTableSlot *slot)
+{
+	Milvus__Proto__Milvus__QueryRequest req = MILVUS__PROTO__MILVUS__QUERY_REQUEST__INIT;
+	Milvus__Proto__Milvus__QueryResults *resp;
+	char	   *output[1] = {"count(*)"};
+	int64		count = 0;
+	int			i;
+
+	req.db_name = (char *) milvus_conn_database(st->conn);
+	req.collection_name = st->collection;
+	req.expr = st->user_expr;
+	req.output_fields = output;
+	req.n_output_fields = 1;
+	req.consistency_level = st->consistency_level;
+	resp = (Milvus__Proto__Milvus__QueryResults *)
+		call_loaded(st, "Query", PBMSG(&req), &milvus__proto__milvus__query_results__descriptor);
+	if (resp->n_fields_data > 0 &&
+		resp->fields_data[0]->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS &&
+		resp->fields_data[0]->scalars->data_case == MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA &&
+		resp->fields_data[0]->scalars->long_data->n_data > 0)
+		count = resp->fields_data[0]->scalars->long_data->data[0];
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Milvus returned no count(*) for collection \"%s\"", st->collection)));
+
+	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = Int64GetDatum(count);
+		slot->tts_isnull[i] = false;
+	}
+	ExecStoreVirtualTuple(slot);
+	st->done = true;
+	return slot;
+}
+
+/*
+ * The search: the query vector, the pushed WHERE as the filter, topk = the
+ * LIMIT.  Its hits are one page, best first.  False when there are none.
+ */
+static bool
+search(MilvusScanState *st, ForeignScanState *node)
+{
+	static const char *const metrics[] = {"L2", "IP", "COSINE"};
+	Milvus__Proto__Milvus__SearchRequest req = MILVUS__PROTO__MILVUS__SEARCH_REQUEST__INIT;
+	Milvus__Proto__Milvus__SearchResults *resp;
+	Milvus__Proto__Common__PlaceholderGroup group = MILVUS__PROTO__COMMON__PLACEHOLDER_GROUP__INIT;
+	Milvus__Proto__Common__PlaceholderValue value = MILVUS__PROTO__COMMON__PLACEHOLDER_VALUE__INIT;
+	Milvus__Proto__Common__PlaceholderValue *values[1] = {&value};
+	Milvus__Proto__Common__KeyValuePair *params[6];
+	ProtobufCBinaryData vector;
+	MilvusField *field;
+	ArrayType  *arr;
+	char	  **output;
+	bool		isnull;
+	Datum		d;
+	int			n,
+				i;
+	MemoryContext oldcxt;
+
+	d = ExecEvalExpr(st->query_vector, node->ss.ps.ps_ExprContext, &isnull);
+	if (isnull)
+	{
+		/* every distance is NULL: any k rows will do, as locally */
+		st->mode = MILVUS_SCAN_QUERY;
+		return fetch_page(st);
+	}
+	MemoryContextReset(st->page_cxt);
+	oldcxt = MemoryContextSwitchTo(st->page_cxt);
+
+	arr = DatumGetArrayTypePCopy(d);
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	field = milvus_find_field(milvus_collection_cached(st->conn, st->collection), st->search_field);
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || n != field->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("query vector has %d dimensions, Milvus field \"%s\" has %d",
+						n, st->search_field, field->dim),
+				 ARR_HASNULL(arr) ? errdetail("It also holds NULL elements.") : 0));
+	vector.data = (uint8_t *) ARR_DATA_PTR(arr);
+	vector.len = sizeof(float) * n;
+	value.tag = "$0";
+	value.type = MILVUS__PROTO__COMMON__PLACEHOLDER_TYPE__FloatVector;
+	value.values = &vector;
+	value.n_values = 1;
+	group.placeholders = values;
+	group.n_placeholders = 1;
+
+	req.db_name = (char *) milvus_conn_database(st->conn);
+	req.collection_name = st->collection;
+	req.dsl = st->user_expr;
+	req.dsl_type = MILVUS__PROTO__COMMON__DSL_TYPE__BoolExprV1;
+	req.search_input_case = MILVUS__PROTO__MILVUS__SEARCH_REQUEST__SEARCH_INPUT_PLACEHOLDER_GROUP;
+	req.placeholder_group.len = protobuf_c_message_get_packed_size(PBMSG(&group));
+	req.placeholder_group.data = palloc(req.placeholder_group.len);
+	protobuf_c_message_pack(PBMSG(&group), req.placeholder_group.data);
+	output = palloc(sizeof(char *) * (st->nfields + 1));
+	for (i = 0; i < st->nfields; i++)
+		output[i] = st->fields[i];
+	req.output_fields = output;
+	req.n_output_fields = st->nfields;
+	params[0] = kv("anns_field", st->search_field);
+	params[1] = kv("topk", psprintf(INT64_FORMAT, st->limit));
+	params[2] = kv("metric_type", metrics[st->search_kind]);
+	params[3] = kv("params", milvus_search_params[0] ? milvus_search_params : "{}");
+	params[4] = kv("round_decimal", "-1");
+	params[5] = kv("offset", psprintf(INT64_FORMAT, st->skip));
+	req.search_params = params;
+	req.n_search_params = 6;
+	req.nq = 1;
+	req.consistency_level = st->consistency_level;
+
+	resp = (Milvus__Proto__Milvus__SearchResults *)
+		call_loaded(st, "Search", PBMSG(&req), &milvus__proto__milvus__search_results__descriptor);
+	st->have_page = true;
+	st->next_row = 0;
+	st->page_rows = 0;
+	if (resp->results && resp->results->n_topks > 0)
+	{
+		st->page_fields = resp->results->fields_data;
+		st->page_nfields = resp->results->n_fields_data;
+		st->page_rows = (int) resp->results->topks[0];
+	}
+	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
+	for (i = 0; i < st->nfields; i++)
+	{
+		st->page_cols[i] = find_column(st, st->fields[i]);
+		if (st->page_rows > 0 && st->page_cols[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus Search on collection \"%s\" returned no field \"%s\"",
+							st->collection, st->fields[i])));
+	}
+	MemoryContextSwitchTo(oldcxt);
+	return st->page_rows > 0;
+}
+
+TupleTableSlot *
+milvusIterateForeignScan(ForeignScanState *node)
+{
+	MilvusScanState *st = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
+	ListCell   *lc;
+	int			i = 0;
+	int			row;
+
+	ExecClearTuple(slot);
+	if (st->always_false || st->done)
+		return slot;
+	if (st->limit >= 0 && st->returned >= st->limit)
+		return slot;
+	if (st->mode == MILVUS_SCAN_COUNT)
+		return count_row(st, slot);
+	for (;;)
+	{
+		if (!st->have_page || st->next_row >= st->page_rows)
+		{
+			if (st->mode == MILVUS_SCAN_SEARCH ? st->have_page : !fetch_page(st))
+			{
+				st->done = true;
+				return slot;
+			}
+			if (st->mode == MILVUS_SCAN_SEARCH && !search(st, node))
+			{
+				st->done = true;
+				return slot;
+			}
+		}
+		row = st->next_row++;
+		if (st->mode == MILVUS_SCAN_QUERY && !st->offset_paging)
+			advance_cursor(st, row);
+		if (st->skip > 0 && st->mode == MILVUS_SCAN_QUERY)
+		{
+			st->skip--;			/* OFFSET */
+			st->returned++;
+			continue;
+		}
+		break;
+	}
+
+	memset(slot->tts_isnull, true, sizeof(bool) * tupdesc->natts);
+	foreach(lc, st->attnums)
+	{
+		int			attnum = lfirst_int(lc);
+		Milvus__Proto__Schema__FieldData *fd = st->page_cols[i++];
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+		int			idx = row;
+
+		if (fd->n_valid_data > 0)
+		{
+			int			k,
+						nvalues;
+
+			if (!fd->valid_data[row])
+				continue;
+			/* compact form: values only for valid rows */
+			nvalues = milvus_field_values(fd);
+			if (nvalues < (int) fd->n_valid_data)
+				for (idx = 0, k = 0; k < row; k++)
+					idx += fd->valid_data[k] ? 1 : 0;
+		}
+		slot->tts_values[attnum - 1] = milvus_field_datum(fd, idx, att->atttypid,
+														  NameStr(att->attname));
+		slot->tts_isnull[attnum - 1] = false;
+	}
+	ExecStoreVirtualTuple(slot);
+	st->returned++;
+	return slot;
+}
+
+void
+milvusReScanForeignScan(ForeignScanState *node)
+{
+	MilvusScanState *st = node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	st->have_page = false;
+	st->done = false;
+	st->have_cursor = false;
+	st->offset = 0;
+	st->returned = 0;
+	st->skip = intVal(list_nth(fsplan->fdw_private, ScanPrivateOffset));
+	/* parameters may have changed */
+	st->user_expr = milvus_deparse_conditions(st->cond_exprs, st->info,
+											  node->ss.ps.ps_ExprContext);
+}
+
+void
+milvusEndForeignScan(ForeignScanState *node)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	/* page memory belongs to the query's context */
+	if (st && st->own_rel)
+		table_close(st->rel, NoLock);
+}
+
+void
+milvusExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	MilvusScanState *st = node->fdw_state;
+	StringInfoData buf;
+	ListCell   *lc;
+	bool		first = true;
+	char	   *expr;
+	static const char *const metrics[] = {"L2", "IP", "COSINE"};
+
+	if (!es->verbose)
+		return;
+	if (st->always_false)
+	{
+		ExplainPropertyText("Milvus request", "none (a WHERE clause is always false)", es);
+		return;
+	}
+	/* parameters show as placeholders */
+	expr = milvus_deparse_conditions(st->cond_exprs, st->info, NULL);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s(collection=%s",
+					 st->mode == MILVUS_SCAN_SEARCH ? "search" : "query", st->collection);
+	if (expr[0])
+		appendStringInfo(&buf, ", expr=%s", expr);
+	if (st->mode == MILVUS_SCAN_COUNT)
+		appendStringInfoString(&buf, ", output_fields=[count(*)]");
+	else
+	{
+		appendStringInfoString(&buf, ", output_fields=[");
+		foreach(lc, st->attnums)
+		{
+			appendStringInfo(&buf, "%s%s", first ? "" : ", ",
+							 st->info->columns[lfirst_int(lc) - 1].field);
+			first = false;
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	if (st->mode == MILVUS_SCAN_SEARCH)
+		appendStringInfo(&buf, ", anns_field=%s, metric=%s, topk=" INT64_FORMAT,
+						 st->search_field, metrics[st->search_kind], st->limit);
+	else if (st->limit >= 0)
+		appendStringInfo(&buf, ", limit=" INT64_FORMAT, st->limit - st->skip);
+	if (st->skip > 0)
+		appendStringInfo(&buf, ", offset=" INT64_FORMAT, st->skip);
+	appendStringInfo(&buf, ", consistency=%s)", milvus_consistency_name(st->consistency_level));
+	ExplainPropertyText("Milvus request", buf.data, es);
+}

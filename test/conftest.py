@@ -1,0 +1,86 @@
+"""Shared fixtures of the end-to-end tests: live services from scripts/services.sh.
+
+scripts/test.sh sources .run/env before running pytest, so the libpq variables
+and the Milvus ports are in the environment.
+"""
+import os
+import socket
+import subprocess
+import threading
+
+import psycopg
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the tests through scripts/test.sh "
+                    f"(or source .run/env after scripts/services.sh start)")
+    return value
+
+
+def connect(**kw):
+    """A new autocommit session on the scratch cluster."""
+    conn = psycopg.connect(host=env("PGHOST"), port=env("PGPORT"),
+                           user=env("PGUSER"), dbname=env("PGDATABASE"),
+                           autocommit=True, **kw)
+    return conn
+
+
+@pytest.fixture
+def pg():
+    conn = connect()
+    conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
+    yield conn
+    conn.close()
+
+
+def services(*args):
+    """Run scripts/services.sh with the given arguments; fail on error."""
+    result = subprocess.run([os.path.join(ROOT, "scripts", "services.sh"), *args],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+class StallServer:
+    """A TCP listener that accepts connections and never answers a byte.
+
+    Stands in for a hung network peer, not for Milvus: calls to it must end
+    by their deadline or by a cancel.
+    """
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.stopped = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def close(self):
+        self.stopped = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.fixture
+def stall():
+    server = StallServer()
+    yield server
+    server.close()
