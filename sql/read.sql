@@ -59,8 +59,12 @@ SELECT milvus_fdw_stats_reset();
 SELECT 1 AS one FROM items LIMIT 1;
 SELECT method, calls FROM milvus_fdw_stats();
 -- a LIMIT above a join or an aggregate is not pushed
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT i.id FROM items i JOIN items_local l USING (id) LIMIT 3;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT grp, count(*) FROM items GROUP BY grp LIMIT 2;
 
 -- ===== WHERE 1=0 (Spark's schema probe) calls no Milvus at all =====
@@ -150,7 +154,9 @@ IMPORT FOREIGN SCHEMA "default" LIMIT TO (regress_items, regress_cos)
 SELECT count(*) FROM imported.regress_items;
 SELECT id FROM imported.regress_cos ORDER BY vec <=> '{1,0,0,0}' LIMIT 1;
 IMPORT FOREIGN SCHEMA "elsewhere" FROM SERVER m23 INTO imported;
+SET client_min_messages = warning;
 DROP SCHEMA imported CASCADE;
+RESET client_min_messages;
 
 DROP TABLE items_local;
 DROP SERVER m23, lite CASCADE;

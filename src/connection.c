@@ -120,6 +120,8 @@ static ProtobufCAllocator pb_allocator = {pb_alloc, pb_free, NULL};
 static void
 close_channel(MilvusConn *conn)
 {
+	/* descriptions are per connection: a new one describes afresh */
+	milvus_collection_forget(NULL);
 	if (conn->channel)
 	{
 		mv_channel_destroy(conn->channel);

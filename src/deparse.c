@@ -41,6 +41,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/pg_locale.h"
 #include "utils/syscache.h"
 
@@ -661,32 +662,44 @@ json_text_is_only_string(const char *s)
 	return !(s[0] == '-' || isdigit((unsigned char) s[0]) || s[0] == '{' || s[0] == '[');
 }
 
+/*
+ * A JSON path printed on its own, so that it is checked before anything
+ * else is decided.  NULL if it cannot be pushed.
+ */
+static char *
+json_path_text(DeparseContext *ctx, Expr *path)
+{
+	StringInfo	save = ctx->buf;
+	StringInfoData pathbuf;
+	MilvusScanColumn *col;
+	bool		ok;
+
+	initStringInfo(&pathbuf);
+	ctx->buf = &pathbuf;
+	ok = deparse_json_path(ctx, path, true, &col);
+	ctx->buf = save;
+	return ok ? pathbuf.data : NULL;
+}
+
 /* j->>'k' = 'text', given as path and value. */
 static bool
 deparse_json_equality(DeparseContext *ctx, Expr *path, Expr *value, Oid collid)
 {
-	MilvusScanColumn *col;
 	Const	   *c;
+	char	   *pathtext;
 	char	   *s;
 
 	if (!IsA(value, Const) || !collation_equals_bytes(collid))
 		return false;
 	c = (Const *) value;
-	if (value_kind(c->consttype) != KIND_TEXT)
+	if (value_kind(c->consttype) != KIND_TEXT || (pathtext = json_path_text(ctx, path)) == NULL)
 		return false;
-	s = c->constisnull ? NULL : TextDatumGetCString(c->constvalue);
-	if (s && !json_text_is_only_string(s))
-		return false;
-	appendStringInfoChar(ctx->buf, '(');
-	if (!deparse_json_path(ctx, path, true, &col))
-		return false;
-	if (s == NULL)
-	{
-		/* = NULL is never true; the path was only checked */
-		appendStringInfoString(ctx->buf, ") and ");
+	if (c->constisnull)
 		return append_constant(ctx, false);
-	}
-	appendStringInfoString(ctx->buf, " == ");
+	s = TextDatumGetCString(c->constvalue);
+	if (!json_text_is_only_string(s))
+		return false;
+	appendStringInfo(ctx->buf, "(%s == ", pathtext);
 	milvus_append_string_literal(ctx->buf, s);
 	appendStringInfoChar(ctx->buf, ')');
 	return true;
@@ -1118,22 +1131,13 @@ deparse_json_in(DeparseContext *ctx, ScalarArrayOpExpr *saop, Expr *path, ValueL
 				Oid elemtype)
 {
 	StringInfo	buf = ctx->buf;
-	StringInfoData pathbuf;
-	StringInfo	save = ctx->buf;
-	MilvusScanColumn *col;
+	char	   *pathtext;
 	bool		first = true;
 	int			i;
 
 	if (!vl->all_const || !collation_equals_bytes(saop->inputcollid) ||
-		value_kind(elemtype) != KIND_TEXT)
+		value_kind(elemtype) != KIND_TEXT || (pathtext = json_path_text(ctx, path)) == NULL)
 		return false;
-
-	/* the path once, checked before anything else */
-	initStringInfo(&pathbuf);
-	ctx->buf = &pathbuf;
-	if (!deparse_json_path(ctx, path, true, &col))
-		return false;
-	ctx->buf = save;
 
 	if (vl->n < 0)
 		return append_constant(ctx, false);
@@ -1146,7 +1150,7 @@ deparse_json_in(DeparseContext *ctx, ScalarArrayOpExpr *saop, Expr *path, ValueL
 		s = TextDatumGetCString(vl->values[i]);
 		if (!json_text_is_only_string(s))
 			return false;
-		appendStringInfo(buf, "%s(%s == ", first ? "(" : " or ", pathbuf.data);
+		appendStringInfo(buf, "%s(%s == ", first ? "(" : " or ", pathtext);
 		milvus_append_string_literal(buf, s);
 		appendStringInfoChar(buf, ')');
 		first = false;
@@ -1267,8 +1271,15 @@ deparse_scalar_array_op(DeparseContext *ctx, ScalarArrayOpExpr *saop, bool *mayb
 		if (kind == KIND_FLOAT && !is_exact_float(datum_to_double(vl.values[i], elemtype)))
 			continue;
 		appendStringInfoString(buf, first ? "" : ", ");
-		append_scalar(buf, vl.values[i], elemtype);
 		first = false;
+		if ((kind == KIND_FLOAT || kind == KIND_DOUBLE) &&
+			datum_to_double(vl.values[i], elemtype) == 0.0)
+		{
+			/* Lite's IN compares floats bit by bit: -0.0 is not 0.0 there */
+			appendStringInfoString(buf, "0.0, -0.0");
+			continue;
+		}
+		append_scalar(buf, vl.values[i], elemtype);
 	}
 	appendStringInfoString(buf, "])");
 	if (has_min)
@@ -1509,12 +1520,21 @@ milvus_classify_conditions(PlannerInfo *root, RelOptInfo *baserel, List *input_c
 	}
 }
 
+/*
+ * The work, Param evaluation included, happens in a memory context of its
+ * own, so a scan rescanned for every outer row does not grow its caller's.
+ */
 char *
 milvus_deparse_conditions(List *exprs, MilvusRelInfo *info, ExprContext *econtext)
 {
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
+											   "milvus_fdw deparse",
+											   ALLOCSET_SMALL_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
 	StringInfoData buf;
 	DeparseContext ctx;
 	ListCell   *lc;
+	char	   *result;
 
 	initStringInfo(&buf);
 	ctx.info = info;
@@ -1529,7 +1549,10 @@ milvus_deparse_conditions(List *exprs, MilvusRelInfo *info, ExprContext *econtex
 		if (!deparse_expr(&ctx, lfirst(lc), &maybe_null))
 			elog(ERROR, "milvus_fdw: a pushed-down condition cannot be translated");
 	}
-	return buf.data;
+	MemoryContextSwitchTo(oldcxt);
+	result = pstrdup(buf.data);
+	MemoryContextDelete(work);
+	return result;
 }
 
 /*

@@ -488,7 +488,11 @@ call_loaded(MilvusScanState *st, const char *method, ProtobufCMessage *req,
 	{
 		milvus_load_collection(st->conn, st->collection);
 		resp = milvus_call_raw(st->conn, method, req, desc, true, NULL);
+		status = *(Milvus__Proto__Common__Status **) ((char *) resp + desc->fields[0].offset);
 	}
+	/* dropped behind our back: describe it again next time */
+	if (status && (status->code == 100 || status->error_code == 4))
+		milvus_collection_forget(st->collection);
 	milvus_check_status(st->conn, method, resp);
 	return resp;
 }

@@ -188,20 +188,6 @@ forget_entry(CollectionCacheEntry *e)
 	hash_search(collection_cache, &e->key, HASH_REMOVE, NULL);
 }
 
-/* Any change to a foreign table may change what it maps to: start over. */
-static void
-relcache_callback(Datum arg, Oid relid)
-{
-	HASH_SEQ_STATUS scan;
-	CollectionCacheEntry *e;
-
-	if (collection_cache == NULL)
-		return;
-	hash_seq_init(&scan, collection_cache);
-	while ((e = hash_seq_search(&scan)) != NULL)
-		forget_entry(e);
-}
-
 static double
 collection_row_count(MilvusConn *conn, const char *name)
 {
@@ -221,8 +207,10 @@ collection_row_count(MilvusConn *conn, const char *name)
 }
 
 /*
- * The collection's description and row count, described once per backend
- * (and again after any foreign table changes or milvus_collection_forget).
+ * The collection's description and row count, described once per backend.
+ * Which collection a foreign table maps to is read afresh every time; the
+ * description is forgotten when milvus_fdw creates or drops the collection,
+ * when Milvus reports it missing, and when the connection closes.
  * Raises an ERROR when the collection does not exist.
  */
 MilvusCollection *
@@ -243,7 +231,6 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 		ctl.entrysize = sizeof(CollectionCacheEntry);
 		collection_cache = hash_create("milvus_fdw collections", 16, &ctl,
 									   HASH_ELEM | HASH_BLOBS);
-		CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 	}
 	memset(&key, 0, sizeof(key));
 	key.conn = conn;
@@ -275,7 +262,7 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 	return coll;
 }
 
-/* Drop a cached description: after creating or dropping the collection. */
+/* Drop cached descriptions of a collection (NULL: of every collection). */
 void
 milvus_collection_forget(const char *name)
 {
@@ -286,7 +273,7 @@ milvus_collection_forget(const char *name)
 		return;
 	hash_seq_init(&scan, collection_cache);
 	while ((e = hash_seq_search(&scan)) != NULL)
-		if (strcmp(e->key.name, name) == 0)
+		if (name == NULL || strcmp(e->key.name, name) == 0)
 			forget_entry(e);
 }
 
