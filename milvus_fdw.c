@@ -73,6 +73,11 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExecForeignUpdate = milvusExecForeignUpdate;
 	routine->ExecForeignDelete = milvusExecForeignDelete;
 	routine->ExecForeignTruncate = milvusExecForeignTruncate;
+	routine->PlanDirectModify = milvusPlanDirectModify;
+	routine->BeginDirectModify = milvusBeginDirectModify;
+	routine->IterateDirectModify = milvusIterateDirectModify;
+	routine->EndDirectModify = milvusEndDirectModify;
+	routine->ExplainDirectModify = milvusExplainForeignScan;
 	routine->ImportForeignSchema = milvusImportForeignSchema;
 	routine->GetForeignUpperPaths = milvusGetForeignUpperPaths;
 

@@ -98,6 +98,7 @@ extern void milvus_table_options(ForeignTable *table, MilvusTableOptions *opts);
 extern char *milvus_column_option(Oid relid, AttrNumber attnum, const char *name);
 extern char *milvus_column_field_name(Oid relid, AttrNumber attnum);
 extern const char *milvus_consistency_name(int level);
+extern char *milvus_table_partition(Oid relid);
 
 /* Any generated protobuf-c message, seen as its common header. */
 #define PBMSG(m) ((ProtobufCMessage *) (m))
@@ -239,6 +240,9 @@ extern void milvusGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stag
 									   RelOptInfo *input_rel, RelOptInfo *output_rel,
 									   void *extra);
 extern const char *milvus_vector_metric(MilvusRelInfo *info, const char *field);
+extern bool milvus_scan_can_delete_directly(ForeignScan *fscan);
+extern bool milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
+										 const char **collection, const char **expr);
 
 /* ---- deparse.c: WHERE clauses as Milvus boolean expressions ---- */
 
@@ -287,5 +291,10 @@ extern TupleTableSlot *milvusExecForeignDelete(EState *estate, ResultRelInfo *ri
 											   TupleTableSlot *slot, TupleTableSlot *planSlot);
 extern void milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs);
 extern void milvus_flush_table(Oid relid);
+extern bool milvusPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
+								   Index resultRelation, int subplan_index);
+extern void milvusBeginDirectModify(ForeignScanState *node, int eflags);
+extern TupleTableSlot *milvusIterateDirectModify(ForeignScanState *node);
+extern void milvusEndDirectModify(ForeignScanState *node);
 
 #endif							/* MILVUS_FDW_H */

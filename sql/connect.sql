@@ -3,7 +3,9 @@
 -- and authentication.  Needs the services of scripts/services.sh (.run/env).
 --
 \set VERBOSITY default
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS milvus_fdw;
+RESET client_min_messages;
 \getenv milvus_host MILVUS_HOST
 \getenv milvus_port MILVUS_PORT
 \getenv lite_port MILVUS_LITE_PORT

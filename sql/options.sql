@@ -3,7 +3,9 @@
 -- These cases need no Milvus: the validator runs at CREATE/ALTER time.
 --
 \set VERBOSITY default
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS milvus_fdw;
+RESET client_min_messages;
 
 -- ===== The wrapper and its functions =====
 SELECT fdwname, fdwhandler::regproc, fdwvalidator::regproc

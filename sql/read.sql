@@ -3,7 +3,9 @@
 -- IMPORT FOREIGN SCHEMA.  Needs the services of scripts/services.sh.
 --
 \set VERBOSITY default
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS milvus_fdw;
+RESET client_min_messages;
 \getenv milvus_port MILVUS_PORT
 \getenv lite_port MILVUS_LITE_PORT
 CREATE SERVER m23 FOREIGN DATA WRAPPER milvus_fdw

@@ -4,7 +4,9 @@
 -- Needs the services of scripts/services.sh (.run/env).
 --
 \set VERBOSITY default
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS milvus_fdw;
+RESET client_min_messages;
 \getenv milvus_port MILVUS_PORT
 \getenv lite_port MILVUS_LITE_PORT
 CREATE SERVER m23 FOREIGN DATA WRAPPER milvus_fdw
@@ -198,7 +200,9 @@ CREATE FOREIGN TABLE auto (id bigint, note text, vec real[]) SERVER m23
 SELECT milvus_drop_collection('auto', true) IS NOT NULL AS clean;
 INSERT INTO auto (note, vec) VALUES ('first', '{1,2}'), ('second', '{3,4}');
 INSERT INTO auto VALUES (5, 'keyed', '{1,2}');                             -- PK given with auto_id
-INSERT INTO auto (note, vec) VALUES ('x', '{1,2}') RETURNING id;           -- not yet
+-- RETURNING gives the keys Milvus assigned (each such row is sent at once)
+WITH ins AS (INSERT INTO auto (note, vec) VALUES ('returned', '{1,2}') RETURNING id, note)
+SELECT a.note FROM auto a JOIN ins USING (id);
 
 -- ===== Binary vectors =====
 CREATE FOREIGN TABLE bin (id bigint, vec bytea) SERVER m23
@@ -213,8 +217,16 @@ SELECT id, text FROM hello_spark_milvus WHERE id <= 4 ORDER BY id;
 -- changing the primary key moves the entity
 UPDATE hello_spark_milvus SET id = 104 WHERE id = 4;
 SELECT id, text FROM hello_spark_milvus WHERE id IN (4, 104) ORDER BY id;
+-- a WHERE Milvus evaluates whole: one Delete, no rows fetched
+EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM hello_spark_milvus WHERE id > 9000;
+SELECT milvus_fdw_stats_reset();
 DELETE FROM hello_spark_milvus WHERE id > 9000;
+SELECT method, calls FROM milvus_fdw_stats() ORDER BY method;
 SELECT count(*) FROM hello_spark_milvus WHERE id > 9000;
+-- a WHERE with a local part: rows are fetched, then deleted by key
+EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM hello_spark_milvus WHERE text || '!' = 'batch!';
+DELETE FROM hello_spark_milvus WHERE text || '!' = 'batch!';
+SELECT count(*) FROM hello_spark_milvus WHERE text = 'batch';
 UPDATE hello_spark_milvus SET id = NULL WHERE id = 1;
 
 -- ===== TRUNCATE empties the collection; its schema and index stay =====

@@ -75,6 +75,8 @@ typedef struct WriteBuffer
 	size_t		bytes;
 	int64		flushes;
 	int64		rows_sent;
+	bool		returning_keys; /* INSERT ... RETURNING on an auto_id table */
+	int64		last_key;		/* the key Milvus gave the last row sent */
 	List	   *marks;			/* SavepointMark, innermost first */
 } WriteBuffer;
 
@@ -367,6 +369,9 @@ flush_buffer(WriteBuffer *wb)
 		milvus_call(wb->conn, wb->upsert ? "Upsert" : "Insert", PBMSG(&req),
 					&milvus__proto__milvus__mutation_result__descriptor, false);
 	written = wb->upsert ? Max(resp->upsert_cnt, resp->insert_cnt) : resp->insert_cnt;
+	if (resp->ids && resp->ids->id_field_case == MILVUS__PROTO__SCHEMA__IDS__ID_FIELD_INT_ID &&
+		resp->ids->int_id->n_data > 0)
+		wb->last_key = resp->ids->int_id->data[resp->ids->int_id->n_data - 1];
 	if (written != wb->nrows && written != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -581,11 +586,8 @@ begin_insert(ResultRelInfo *rinfo, EState *estate, bool returning)
 {
 	WriteBuffer *wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, estate), false);
 
-	if (returning && wb->skip_attnum >= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("INSERT ... RETURNING on auto_id table \"%s\" is not supported yet",
-						wb->relname)));
+	/* RETURNING needs the keys Milvus assigns: each row is sent at once */
+	wb->returning_keys = returning && wb->skip_attnum >= 0;
 	rinfo->ri_FdwState = wb;
 }
 
@@ -662,7 +664,26 @@ TupleTableSlot *
 milvusExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 						TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	buffer_row((WriteBuffer *) rinfo->ri_FdwState, slot);
+	WriteBuffer *wb = (WriteBuffer *) rinfo->ri_FdwState;
+
+	buffer_row(wb, slot);
+	if (wb->returning_keys)
+	{
+		int			natts = slot->tts_tupleDescriptor->natts;
+		Datum	   *values = palloc(sizeof(Datum) * natts);
+		bool	   *nulls = palloc(sizeof(bool) * natts);
+
+		flush_buffer(wb);
+		slot_getallattrs(slot);
+		memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+		memcpy(nulls, slot->tts_isnull, sizeof(bool) * natts);
+		values[wb->skip_attnum] = Int64GetDatum(wb->last_key);
+		nulls[wb->skip_attnum] = false;
+		ExecClearTuple(slot);
+		memcpy(slot->tts_values, values, sizeof(Datum) * natts);
+		memcpy(slot->tts_isnull, nulls, sizeof(bool) * natts);
+		ExecStoreVirtualTuple(slot);
+	}
 	return slot;
 }
 
@@ -680,6 +701,61 @@ milvusEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 		return;
 	flush_deletes(wb);
 	flush_buffer(wb);
+}
+
+/* ---- DELETE straight to Milvus ---- */
+
+/*
+ * A DELETE whose WHERE went wholly to Milvus needs no rows: it is one
+ * Delete with that expression.
+ */
+bool
+milvusPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					   int subplan_index)
+{
+	Plan	   *subplan = outerPlan(plan);
+	ForeignScan *fscan;
+
+	if (plan->operation != CMD_DELETE || plan->returningLists != NIL)
+		return false;
+	if (subplan == NULL || !IsA(subplan, ForeignScan))
+		return false;
+	fscan = (ForeignScan *) subplan;
+	if (fscan->scan.scanrelid != resultRelation || !milvus_scan_can_delete_directly(fscan))
+		return false;
+	fscan->operation = CMD_DELETE;
+	fscan->resultRelation = resultRelation;
+	return true;
+}
+
+void
+milvusBeginDirectModify(ForeignScanState *node, int eflags)
+{
+	/* the scan's set-up: connection, WHERE expression, buffered rows sent */
+	milvusBeginForeignScan(node, eflags);
+}
+
+TupleTableSlot *
+milvusIterateDirectModify(ForeignScanState *node)
+{
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	MilvusConn *conn;
+	const char *collection;
+	const char *expr;
+
+	ExecClearTuple(slot);
+	if (milvus_scan_claim_expression(node, &conn, &collection, &expr))
+		node->ss.ps.state->es_processed +=
+			send_delete(conn, collection,
+						milvus_table_partition(RelationGetRelid(node->ss.ss_currentRelation)),
+						expr);
+	return slot;
+}
+
+void
+milvusEndDirectModify(ForeignScanState *node)
+{
+	milvusEndForeignScan(node);
 }
 
 /*

@@ -616,6 +616,16 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 	}
 }
 
+/* A foreign table's partition option, or NULL. */
+char *
+milvus_table_partition(Oid relid)
+{
+	MilvusTableOptions opts;
+
+	milvus_table_options(GetForeignTable(relid), &opts);
+	return opts.partition;
+}
+
 /* A column's option, or NULL. */
 char *
 milvus_column_option(Oid relid, AttrNumber attnum, const char *name)

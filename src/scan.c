@@ -349,6 +349,44 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 							fdw_private, fdw_scan_tlist, NIL, outer_plan);
 }
 
+/*
+ * A scan that reads rows only to find them again, so a DELETE over it can
+ * go to Milvus as one expression: no local filter, no limit, no search.
+ */
+bool
+milvus_scan_can_delete_directly(ForeignScan *fscan)
+{
+	return fscan->scan.plan.qual == NIL &&
+		intVal(list_nth(fscan->fdw_private, ScanPrivateMode)) == MILVUS_SCAN_QUERY &&
+		intVal(list_nth(fscan->fdw_private, ScanPrivateLimit)) < 0 &&
+		!intVal(list_nth(fscan->fdw_private, ScanPrivateAlwaysFalse));
+}
+
+/*
+ * For a direct DELETE: the Milvus expression of the scan's WHERE (matching
+ * every row when there is none), its connection and collection.  Answers
+ * once; false after that.
+ */
+bool
+milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
+							 const char **collection, const char **expr)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	if (st->done)
+		return false;
+	st->done = true;
+	*conn = st->conn;
+	*collection = st->collection;
+	if (st->user_expr[0])
+		*expr = st->user_expr;
+	else if (st->info->pk_type == DT(VarChar))
+		*expr = psprintf("%s >= \"\"", st->info->pk_field);
+	else
+		*expr = psprintf("(%s < 0 or %s >= 0)", st->info->pk_field, st->info->pk_field);
+	return true;
+}
+
 /* ---- execution ---- */
 
 void
@@ -865,6 +903,14 @@ milvusExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	expr = milvus_deparse_conditions(st->cond_exprs, st->info, NULL);
 
 	initStringInfo(&buf);
+	if (((ForeignScan *) node->ss.ps.plan)->operation == CMD_DELETE)
+	{
+		/* a direct DELETE: one Delete with the pushed WHERE */
+		appendStringInfo(&buf, "delete(collection=%s, expr=%s)", st->collection,
+						 expr[0] ? expr : "<every entity>");
+		ExplainPropertyText("Milvus request", buf.data, es);
+		return;
+	}
 	appendStringInfo(&buf, "%s(collection=%s",
 					 st->mode == MILVUS_SCAN_SEARCH ? "search" : "query", st->collection);
 	if (expr[0])

@@ -164,3 +164,35 @@ def test_search_equals_pymilvus(sql, server, metric, op):
         else:
             assert abs(ours - (1 - theirs)) < 1e-4
     c.drop_collection(coll)
+
+
+@pytest.mark.parametrize("kind", ["Float16Vector", "BFloat16Vector"])
+def test_half_precision_vectors_written_by_sql(sql, kind):
+    """real[] converts to float16/bfloat16 on the way in and back on the way out."""
+    coll = f"rt_{kind.lower()}"
+    c = client("m23")
+    if c.has_collection(coll):
+        c.drop_collection(coll)
+    sql.execute(f"CREATE FOREIGN TABLE rt_half (id bigint, vec real[] OPTIONS (type '{kind}')) "
+                f"SERVER rt_m23 OPTIONS (collection '{coll}', primary_key 'id', "
+                f"vector_field 'vec', dim '4', metric_type 'L2')")
+    try:
+        sql.execute("INSERT INTO rt_half VALUES (1, '{0.5,-2,1.25,1024}'), (2, '{0,1,-1,0.25}')")
+    except Exception as e:  # noqa: BLE001 - a server without the type says so
+        if "not supported" in str(e).lower() or "invalid" in str(e).lower():
+            pytest.skip(f"Milvus 2.3 refused {kind}: {e}")
+        raise
+    # values exactly representable in both formats come back unchanged
+    assert sql.execute("SELECT id, vec FROM rt_half ORDER BY id").fetchall() == \
+        [(1, [0.5, -2.0, 1.25, 1024.0]), (2, [0.0, 1.0, -1.0, 0.25])]
+    got = query_all(c, coll, ["id", "vec"])
+    raw = got[0]["vec"]
+    raw = raw[0] if isinstance(raw, list) else raw
+    raw = bytes(raw) if not hasattr(raw, "tobytes") else raw.tobytes()
+    if kind == "Float16Vector":
+        assert list(struct.unpack("<4e", raw)) == [0.5, -2.0, 1.25, 1024.0]
+    else:
+        halves = struct.unpack("<4H", raw)
+        floats = [struct.unpack("<f", struct.pack("<I", h << 16))[0] for h in halves]
+        assert floats == [0.5, -2.0, 1.25, 1024.0]
+    c.drop_collection(coll)
