@@ -61,6 +61,7 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = milvusReScanForeignScan;
 	routine->EndForeignScan = milvusEndForeignScan;
 	routine->ExplainForeignScan = milvusExplainForeignScan;
+	routine->AnalyzeForeignTable = milvusAnalyzeForeignTable;
 
 	routine->PlanForeignModify = milvusPlanForeignModify;
 	routine->BeginForeignModify = milvusBeginForeignModify;

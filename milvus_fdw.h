@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
 #include "lib/stringinfo.h"
@@ -241,6 +242,8 @@ extern void milvusGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stag
 									   void *extra);
 extern const char *milvus_vector_metric(MilvusRelInfo *info, const char *field);
 extern bool milvus_scan_can_delete_directly(ForeignScan *fscan);
+extern bool milvusAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+									  BlockNumber *totalpages);
 extern bool milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
 										 const char **collection, const char **expr);
 

@@ -47,6 +47,11 @@ SELECT count(*) AS differences FROM
    UNION ALL
    (SELECT * FROM items_local EXCEPT ALL SELECT * FROM items)) d;
 
+-- pushed filters inside subqueries, UNION ALL and InitPlans
+SELECT count(*) FROM (SELECT id FROM items WHERE grp = 3
+                      UNION ALL SELECT id FROM items WHERE grp = 4) u;
+SELECT count(*) FROM items WHERE grp = (SELECT max(grp) FROM items_local);
+
 -- ===== count(*) is one Milvus call =====
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM items;
 SELECT milvus_fdw_stats_reset();
@@ -141,7 +146,8 @@ SELECT milvus_drop_collection('lite_items', true) IS NOT NULL AS clean;
 INSERT INTO lite_items
   SELECT i, i % 10, 'item ' || i, ARRAY[i, i % 7, i % 11, 1]::real[]
     FROM generate_series(1, 3000) i;
-SET milvus_fdw.fetch_size = 500;
+-- Milvus Lite pages by offset, in pages of 8 x fetch_size rows
+SET milvus_fdw.fetch_size = 100;
 SELECT count(id), count(DISTINCT id), sum(id), sum(grp) FROM lite_items;
 RESET milvus_fdw.fetch_size;
 SELECT count(*) FROM lite_items;

@@ -18,8 +18,8 @@
  * Milvus 2.3 and Milvus Lite 3.x have different parsers; what we print is
  * what both accept (see test/test_deparse_notes.md): the field always on
  * the left, every sub-expression in parentheses, no bare true/false, float
- * literals always with a point or an exponent, integer literals in decimal
- * without a sign prefix, strings without \x or \u escapes.
+ * literals always with a point or an exponent, integers in plain decimal,
+ * strings without \x or \u escapes.
  *
  *-------------------------------------------------------------------------
  */

@@ -46,6 +46,9 @@
 /* Milvus's status code for "collection not loaded" (2.3+ and Lite 3.x). */
 #define MILVUS_CODE_NOT_LOADED 101
 
+/* Offset pages (Milvus Lite) are this many fetch_size pages long. */
+#define MILVUS_OFFSET_PAGES 8
+
 /* Rows per Query page; Milvus caps limit + offset at 16384. */
 int			milvus_fetch_size = 8192;
 
@@ -398,7 +401,14 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	MilvusTableOptions topts;
 	EState	   *estate = node->ss.ps.state;
 	Oid			relid = (Oid) intVal(list_nth(priv, ScanPrivateRelid));
-	RangeTblEntry *rte = exec_rt_fetch(intVal(list_nth(priv, ScanPrivateRtIndex)), estate);
+	/*
+	 * setrefs may renumber a base scan (subqueries, UNION ALL): its own
+	 * scanrelid is right then; an upper-rel scan keeps the planning index,
+	 * as do the Vars of its pushed clauses.
+	 */
+	Index		rtindex = fsplan->scan.scanrelid > 0 ? fsplan->scan.scanrelid :
+		(Index) intVal(list_nth(priv, ScanPrivateRtIndex));
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
 	Oid			userid = rte->checkAsUser;
 	int			nconds = intVal(list_nth(priv, ScanPrivateNumConds));
 	ListCell   *lc;
@@ -431,8 +441,7 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	st->conn = scan_connection(relid, userid, &topts);
 	st->consistency_level = topts.consistency_level >= 0 ?
 		topts.consistency_level : MILVUS_CONSISTENCY_STRONG;
-	st->info = make_rel_info(st->conn, st->rel, rte ? intVal(list_nth(priv, ScanPrivateRtIndex)) : 0,
-							 st->collection);
+	st->info = make_rel_info(st->conn, st->rel, rtindex, st->collection);
 	if (st->mode == MILVUS_SCAN_SEARCH)
 		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -542,7 +551,12 @@ fetch_page(MilvusScanState *st)
 	Milvus__Proto__Milvus__QueryRequest req = MILVUS__PROTO__MILVUS__QUERY_REQUEST__INIT;
 	Milvus__Proto__Common__KeyValuePair *params[4];
 	char	  **output;
-	int64		want = milvus_fetch_size;
+	/*
+	 * Offset pages cost a rescan each, and servers that need them (Milvus
+	 * Lite) have no 16384-row window: take large pages there.
+	 */
+	int64		want = st->offset_paging ? (int64) milvus_fetch_size * MILVUS_OFFSET_PAGES :
+		milvus_fetch_size;
 	MemoryContext oldcxt;
 	int			i;
 
@@ -781,14 +795,45 @@ search(MilvusScanState *st, ForeignScanState *node)
 	return st->page_rows > 0;
 }
 
+/* Row `row` of the current page as values of the table's columns. */
+static void
+fill_row(MilvusScanState *st, int row, TupleDesc tupdesc, Datum *values, bool *nulls)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	memset(nulls, true, sizeof(bool) * tupdesc->natts);
+	foreach(lc, st->attnums)
+	{
+		int			attnum = lfirst_int(lc);
+		Milvus__Proto__Schema__FieldData *fd = st->page_cols[i++];
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+		int			idx = row;
+
+		if (fd->n_valid_data > 0)
+		{
+			int			k,
+						nvalues;
+
+			if (!fd->valid_data[row])
+				continue;
+			/* compact form: values only for valid rows */
+			nvalues = milvus_field_values(fd);
+			if (nvalues < (int) fd->n_valid_data)
+				for (idx = 0, k = 0; k < row; k++)
+					idx += fd->valid_data[k] ? 1 : 0;
+		}
+		values[attnum - 1] = milvus_field_datum(fd, idx, att->atttypid, NameStr(att->attname));
+		nulls[attnum - 1] = false;
+	}
+}
+
 TupleTableSlot *
 milvusIterateForeignScan(ForeignScanState *node)
 {
 	MilvusScanState *st = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
-	ListCell   *lc;
-	int			i = 0;
 	int			row;
 
 	ExecClearTuple(slot);
@@ -825,31 +870,7 @@ milvusIterateForeignScan(ForeignScanState *node)
 		break;
 	}
 
-	memset(slot->tts_isnull, true, sizeof(bool) * tupdesc->natts);
-	foreach(lc, st->attnums)
-	{
-		int			attnum = lfirst_int(lc);
-		Milvus__Proto__Schema__FieldData *fd = st->page_cols[i++];
-		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
-		int			idx = row;
-
-		if (fd->n_valid_data > 0)
-		{
-			int			k,
-						nvalues;
-
-			if (!fd->valid_data[row])
-				continue;
-			/* compact form: values only for valid rows */
-			nvalues = milvus_field_values(fd);
-			if (nvalues < (int) fd->n_valid_data)
-				for (idx = 0, k = 0; k < row; k++)
-					idx += fd->valid_data[k] ? 1 : 0;
-		}
-		slot->tts_values[attnum - 1] = milvus_field_datum(fd, idx, att->atttypid,
-														  NameStr(att->attname));
-		slot->tts_isnull[attnum - 1] = false;
-	}
+	fill_row(st, row, tupdesc, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	st->returned++;
 	return slot;
@@ -937,4 +958,67 @@ milvusExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		appendStringInfo(&buf, ", offset=" INT64_FORMAT, st->skip);
 	appendStringInfo(&buf, ", consistency=%s)", milvus_consistency_name(st->consistency_level));
 	ExplainPropertyText("Milvus request", buf.data, es);
+}
+
+/* ---- ANALYZE ---- */
+
+/*
+ * A sample of at most targrows rows (one Query, the first keys) and the row
+ * count Milvus keeps: ANALYZE never reads the whole collection.
+ */
+static int
+acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
+					double *totalrows, double *totaldeadrows)
+{
+	MilvusScanState st;
+	MilvusTableOptions topts;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Datum	   *values = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * tupdesc->natts);
+	int			n = 0;
+	int			i;
+
+	memset(&st, 0, sizeof(st));
+	st.conn = scan_connection(RelationGetRelid(rel), InvalidOid, &topts);
+	st.collection = topts.collection;
+	/* a fresh row count */
+	milvus_collection_forget(topts.collection);
+	st.info = make_rel_info(st.conn, rel, 1, topts.collection);
+	st.consistency_level = topts.consistency_level >= 0 ?
+		topts.consistency_level : MILVUS_CONSISTENCY_BOUNDED;
+	st.user_expr = "";
+	st.limit = Min(targrows, 16384);
+	st.offset_paging = true;	/* one page, no cursor */
+	st.fields = palloc(sizeof(char *) * (tupdesc->natts + 1));
+	for (i = 0; i < tupdesc->natts; i++)
+		if (st.info->columns[i].field)
+		{
+			st.attnums = lappend_int(st.attnums, i + 1);
+			st.fields[st.nfields++] = st.info->columns[i].field;
+		}
+	st.page_cxt = AllocSetContextCreate(CurrentMemoryContext, "milvus_fdw analyze",
+										ALLOCSET_DEFAULT_SIZES);
+	if (fetch_page(&st))
+	{
+		for (i = 0; i < st.page_rows && n < targrows; i++)
+		{
+			fill_row(&st, i, tupdesc, values, nulls);
+			rows[n++] = heap_form_tuple(tupdesc, values, nulls);
+		}
+	}
+	*totalrows = Max(st.info->row_count, n);
+	*totaldeadrows = 0;
+	ereport(elevel,
+			(errmsg("\"%s\": sampled %d of about %.0f rows of Milvus collection \"%s\"",
+					RelationGetRelationName(rel), n, *totalrows, topts.collection)));
+	return n;
+}
+
+bool
+milvusAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+						  BlockNumber *totalpages)
+{
+	*func = acquire_sample_rows;
+	*totalpages = 1;
+	return true;
 }
