@@ -30,6 +30,15 @@ def env(name):
     return value
 
 
+def machine_note():
+    """Cores and load: other work on a 2-core machine skews every number."""
+    load = os.getloadavg()[0]
+    note = f"machine: {os.cpu_count()} cores, load average {load:.2f} at start"
+    if load > 0.5:
+        note += " (other work is running: expect slower, noisier numbers)"
+    return note
+
+
 def pg_connect():
     """An autocommit session on the scratch cluster, with milvus_fdw loaded."""
     conn = psycopg.connect(host=env("PGHOST"), port=env("PGPORT"), user=env("PGUSER"),

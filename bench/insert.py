@@ -131,6 +131,7 @@ def main():
                         help="runs of each side per size (default 3); medians reported")
     args = parser.parse_args()
 
+    print(common.machine_note(), flush=True)
     client = common.milvus_client()
     conn = common.pg_connect()
     common.create_server(conn)

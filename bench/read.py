@@ -309,6 +309,7 @@ def main():
     args = parser.parse_args()
     n = 20_000 if args.quick else 200_000
 
+    print(common.machine_note(), flush=True)
     client = common.milvus_client()
     conn = common.pg_connect()
     lines = []

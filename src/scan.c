@@ -107,6 +107,7 @@ typedef struct MilvusScanState
 	int			page_rows;
 	int			next_row;
 	bool		done;
+	bool		last_page;		/* offset paging: no page after this one */
 
 	/* the cursor: last primary key returned */
 	bool		have_cursor;
@@ -544,6 +545,37 @@ call_loaded(MilvusScanState *st, const char *method, ProtobufCMessage *req,
 	return resp;
 }
 
+/*
+ * Offset pages end with a short one.  Milvus Lite ignores the offset of a
+ * primary-key lookup (`pk in [...]`) and sends the same rows again: a page
+ * that starts where the previous one did means that, and rows beyond the
+ * first page would be lost, so it is an ERROR, never a silent loop.
+ */
+static void
+check_offset_page(MilvusScanState *st, int64 want)
+{
+	Milvus__Proto__Schema__ScalarField *sf = st->page_pk->scalars;
+	bool		varchar = st->info->pk_type == DT(VarChar);
+
+	if (st->offset > 0 &&
+		(varchar ? (st->cursor_str && strcmp(sf->string_data->data[0], st->cursor_str) == 0)
+		 : (st->have_cursor && sf->long_data->data[0] == st->cursor_int)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Milvus repeated the first page of collection \"%s\" instead of the next one",
+						st->collection),
+				 errdetail("The server ignored the query offset; the scan stops rather than miss rows."),
+				 errhint("Raise milvus_fdw.fetch_size above the number of matching rows.")));
+	/* remember the page's first key, to recognise a repeat */
+	if (varchar)
+		st->cursor_str = MemoryContextStrdup(GetMemoryChunkContext(st), sf->string_data->data[0]);
+	else
+		st->cursor_int = sf->long_data->data[0];
+	st->have_cursor = true;
+	if (st->page_rows != want)
+		st->last_page = true;	/* short: the end; long: the server sent all */
+}
+
 /* Fetch the next page; false when the collection is exhausted. */
 static bool
 fetch_page(MilvusScanState *st)
@@ -562,7 +594,7 @@ fetch_page(MilvusScanState *st)
 
 	if (st->limit >= 0)
 		want = Min(want, st->limit - st->returned);
-	if (want <= 0)
+	if (want <= 0 || st->last_page)
 		return false;
 
 	MemoryContextReset(st->page_cxt);
@@ -617,6 +649,8 @@ fetch_page(MilvusScanState *st)
 	}
 	st->next_row = 0;
 	MemoryContextSwitchTo(oldcxt);
+	if (st->offset_paging && st->page_rows > 0)
+		check_offset_page(st, want);
 	st->offset += st->page_rows;
 	return st->page_rows > 0;
 }
@@ -884,6 +918,7 @@ milvusReScanForeignScan(ForeignScanState *node)
 
 	st->have_page = false;
 	st->done = false;
+	st->last_page = false;
 	st->have_cursor = false;
 	st->offset = 0;
 	st->returned = 0;
