@@ -112,6 +112,9 @@ extern MilvusConn *milvus_get_connection(ForeignServer *server, Oid userid);
 extern MilvusConn *milvus_get_connection_by_name(const char *servername);
 extern const char *milvus_conn_database(MilvusConn *conn);
 extern int	milvus_conn_timeout_ms(MilvusConn *conn);
+extern void milvus_conn_note_write(MilvusConn *conn, uint64 timestamp);
+extern uint64 milvus_conn_last_write(MilvusConn *conn);
+extern uint64 milvus_conn_now(MilvusConn *conn);
 extern const char *milvus_conn_server_version(MilvusConn *conn, bool refresh);
 extern bool milvus_conn_pages_in_pk_order(MilvusConn *conn);
 extern ProtobufCMessage *milvus_call(MilvusConn *conn, const char *method,
@@ -124,6 +127,9 @@ extern ProtobufCMessage *milvus_call_raw(MilvusConn *conn, const char *method,
 										 bool idempotent, int *grpc_code);
 extern void milvus_check_status(MilvusConn *conn, const char *method,
 								const ProtobufCMessage *response);
+struct Milvus__Proto__Common__KeyValuePair;
+extern struct Milvus__Proto__Common__KeyValuePair *milvus_kv(const char *key, const char *value);
+extern char *milvus_all_rows_expr(const char *pk_field, int pk_type);
 
 /* ---- schema.c ---- */
 

@@ -6,7 +6,6 @@ and the scratch cluster's come from .run/env (source it, or use bench/run.sh).
 """
 import logging
 import os
-import statistics
 import struct
 import sys
 import time
@@ -30,11 +29,23 @@ def env(name):
     return value
 
 
+def busy_cores(seconds=1.0):
+    """Cores the whole machine keeps busy over a short sample, from /proc/stat."""
+    def sample():
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # total, idle + iowait
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return os.cpu_count() * (1 - (idle1 - idle0) / max(total1 - total0, 1))
+
+
 def machine_note():
-    """Cores and load: other work on a 2-core machine skews every number."""
-    load = os.getloadavg()[0]
-    note = f"machine: {os.cpu_count()} cores, load average {load:.2f} at start"
-    if load > 0.5:
+    """Cores and how busy they are before we start: other work skews every number."""
+    busy = busy_cores()
+    note = f"machine: {os.cpu_count()} cores, {busy:.2f} busy before the run"
+    if busy > 0.5:
         note += " (other work is running: expect slower, noisier numbers)"
     return note
 
@@ -126,31 +137,27 @@ def random_vectors(n, dim, seed):
     return np.random.default_rng(seed).random((n, dim), dtype=np.float32)
 
 
-def copy_vectors(conn, table, ids, vectors, extra=(), chunk=10000):
-    """COPY (id, [extra int8 columns...,] vec) rows into a local table, in binary.
+def copy_vectors(conn, table, ids, vectors, chunk=10000):
+    """COPY (id bigint, vec real[]) rows into a local table, in binary.
 
     The binary COPY stream is built with numpy, so the floats arrive bit for bit
     and a few hundred MB take seconds, not minutes of text formatting.
     """
     n, dim = vectors.shape
-    row = np.dtype([("nfields", ">i2"),
-                    ("id_len", ">i4"), ("id", ">i8")]
-                   + sum(([(f"x{i}_len", ">i4"), (f"x{i}", ">i8")] for i in range(len(extra))), [])
-                   + [("vec_len", ">i4"), ("ndim", ">i4"), ("flags", ">i4"), ("elemtype", ">u4"),
-                      ("nelems", ">i4"), ("lbound", ">i4"),
-                      ("elems", [("len", ">i4"), ("val", ">f4")], (dim,))])
+    row = np.dtype([("nfields", ">i2"), ("id_len", ">i4"), ("id", ">i8"),
+                    # a real[] in binary: header, then (length, value) per element
+                    ("vec_len", ">i4"), ("ndim", ">i4"), ("flags", ">i4"), ("elemtype", ">u4"),
+                    ("nelems", ">i4"), ("lbound", ">i4"),
+                    ("elems", [("len", ">i4"), ("val", ">f4")], (dim,))])
     header = b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0)
     with conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
         copy.write(header)
         for start in range(0, n, chunk):
             stop = min(start + chunk, n)
             buf = np.zeros(stop - start, dtype=row)
-            buf["nfields"] = 2 + len(extra)
+            buf["nfields"] = 2
             buf["id_len"] = 8
             buf["id"] = ids[start:stop]
-            for i, column in enumerate(extra):
-                buf[f"x{i}_len"] = 8
-                buf[f"x{i}"] = column[start:stop]
             buf["vec_len"] = 20 + 8 * dim
             buf["ndim"] = 1
             buf["elemtype"] = 700  # float4
@@ -172,10 +179,6 @@ def fdw_stats(conn):
 def percentile(values, p):
     """The p-th percentile (0-100), linear between closest ranks."""
     return float(np.percentile(np.asarray(values), p))
-
-
-def median(values):
-    return statistics.median(values)
 
 
 def fmt(x):

@@ -46,7 +46,8 @@ def baseline_collection(client, name, dim):
 
 
 def visible_after(client, collection, n):
-    """Seconds until a Strong query counts all n rows (the server's backlog)."""
+    """Seconds a Strong count(*) takes right after the last insert: it returns once
+    Milvus has consumed every row (and its time tick has passed)."""
     t0 = time.perf_counter()
     res = client.query(collection, filter="", output_fields=["count(*)"],
                        consistency_level="Strong")

@@ -3,7 +3,7 @@
 # the live services, starting PostgreSQL and Milvus 2.3 first if needed, and
 # ends with all result lines again, as a table.
 #
-# Usage: bench/run.sh [--quick]     (--quick: smaller sizes, about 4 minutes)
+# Usage: bench/run.sh [--quick]     (--quick: smaller sizes, about 3 minutes; full: about 5)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "datatype/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "milvus_fdw.h"
@@ -58,6 +59,7 @@ struct MilvusConn
 	char	   *database;
 	char	   *authorization;	/* metadata value, or NULL */
 	char	   *server_version; /* cached by milvus_conn_server_version */
+	uint64		last_write_ts;	/* hybrid timestamp of our last write, 0 if none */
 	int			timeout_ms;
 	/* counters for milvus_fdw_get_connections() */
 	int64		calls;
@@ -361,6 +363,46 @@ milvus_conn_timeout_ms(MilvusConn *conn)
 	return conn->timeout_ms;
 }
 
+/* Remember a write's timestamp: this session's reads must see it. */
+void
+milvus_conn_note_write(MilvusConn *conn, uint64 timestamp)
+{
+	conn->last_write_ts = Max(conn->last_write_ts, timestamp);
+}
+
+uint64
+milvus_conn_last_write(MilvusConn *conn)
+{
+	return conn->last_write_ts;
+}
+
+/*
+ * The server's current hybrid timestamp (AllocTimestamp), for reads that
+ * must see everything committed before they start; servers without it get
+ * the client's clock in the same (ms << 18) form.
+ */
+uint64
+milvus_conn_now(MilvusConn *conn)
+{
+	Milvus__Proto__Milvus__AllocTimestampRequest req = MILVUS__PROTO__MILVUS__ALLOC_TIMESTAMP_REQUEST__INIT;
+	Milvus__Proto__Milvus__AllocTimestampResponse *resp;
+	int			code;
+
+	resp = (Milvus__Proto__Milvus__AllocTimestampResponse *)
+		milvus_call_raw(conn, "AllocTimestamp", PBMSG(&req),
+						&milvus__proto__milvus__alloc_timestamp_response__descriptor, true, &code);
+	if (resp && (resp->status == NULL || (resp->status->code == 0 && resp->status->error_code == 0)) &&
+		resp->timestamp > 0)
+		return resp->timestamp;
+	{
+		/* PostgreSQL timestamps count microseconds from 2000-01-01 */
+		int64		unix_ms = GetCurrentTimestamp() / 1000 +
+			(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
+
+		return ((uint64) unix_ms) << 18;
+	}
+}
+
 /*
  * The server's version: GetVersion, or on servers without it (Milvus Lite
  * 2.4/2.5) the build tags Connect reports.  Asked again when refresh is set.
@@ -522,6 +564,18 @@ milvus_check_status(MilvusConn *conn, const char *method, const ProtobufCMessage
 }
 
 /* ---- calls ---- */
+
+/* A key-value pair for request parameters, in the current context. */
+Milvus__Proto__Common__KeyValuePair *
+milvus_kv(const char *key, const char *value)
+{
+	Milvus__Proto__Common__KeyValuePair *p = palloc(sizeof(*p));
+
+	milvus__proto__common__key_value_pair__init(p);
+	p->key = (char *) key;
+	p->value = (char *) value;
+	return p;
+}
 
 static bool
 retry_is_safe(const MvCallResult *r, bool idempotent)

@@ -16,7 +16,7 @@
  * only over expressions that can never be NULL.
  *
  * Milvus 2.3 and Milvus Lite 3.x have different parsers; what we print is
- * what both accept (see test/test_deparse_notes.md): the field always on
+ * what both accept (see docs/milvus-filter-syntax.md): the field always on
  * the left, every sub-expression in parentheses, no bare true/false, float
  * literals always with a point or an exponent, integers in plain decimal,
  * strings without \x or \u escapes.

@@ -98,19 +98,6 @@ forget_buffers(void)
 	write_cxt = NULL;
 }
 
-static void
-flush_all(void)
-{
-	HASH_SEQ_STATUS scan;
-	WriteBuffer *wb;
-
-	if (write_buffers == NULL)
-		return;
-	hash_seq_init(&scan, write_buffers);
-	while ((wb = hash_seq_search(&scan)) != NULL)
-		if (wb->nrows > 0)
-			flush_buffer(wb);
-}
 
 static void
 xact_callback(XactEvent event, void *arg)
@@ -123,7 +110,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			/* an ERROR here aborts the commit */
-			flush_all();
+			milvus_flush_table(InvalidOid);
 			break;
 		case XACT_EVENT_PRE_PREPARE:
 			if (write_buffers && hash_get_num_entries(write_buffers) > 0)
@@ -368,6 +355,7 @@ flush_buffer(WriteBuffer *wb)
 	resp = (Milvus__Proto__Milvus__MutationResult *)
 		milvus_call(wb->conn, wb->upsert ? "Upsert" : "Insert", PBMSG(&req),
 					&milvus__proto__milvus__mutation_result__descriptor, false);
+	milvus_conn_note_write(wb->conn, resp->timestamp);
 	written = wb->upsert ? Max(resp->upsert_cnt, resp->insert_cnt) : resp->insert_cnt;
 	if (resp->ids && resp->ids->id_field_case == MILVUS__PROTO__SCHEMA__IDS__ID_FIELD_INT_ID &&
 		resp->ids->int_id->n_data > 0)
@@ -389,7 +377,10 @@ flush_buffer(WriteBuffer *wb)
 	wb->bytes = 0;
 }
 
-/* Send every buffered row of one foreign table (before reading it). */
+/*
+ * Send every buffered change of one foreign table (before reading it), or
+ * of every table (InvalidOid, at commit).
+ */
 void
 milvus_flush_table(Oid relid)
 {
@@ -400,7 +391,7 @@ milvus_flush_table(Oid relid)
 		return;
 	hash_seq_init(&scan, write_buffers);
 	while ((wb = hash_seq_search(&scan)) != NULL)
-		if (wb->key.relid == relid)
+		if (!OidIsValid(relid) || wb->key.relid == relid)
 		{
 			flush_deletes(wb);
 			flush_buffer(wb);
@@ -500,6 +491,8 @@ send_delete(MilvusConn *conn, const char *collection, const char *partition,
 	resp = (Milvus__Proto__Milvus__MutationResult *)
 		milvus_call(conn, "Delete", PBMSG(&req),
 					&milvus__proto__milvus__mutation_result__descriptor, true);
+	/* 2.3 reports no timestamp for deletes: take the server's clock */
+	milvus_conn_note_write(conn, resp->timestamp ? resp->timestamp : milvus_conn_now(conn));
 	return resp->delete_cnt;
 }
 
@@ -774,7 +767,6 @@ milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		MilvusTableOptions topts;
 		MilvusConn *conn;
 		MilvusCollection *coll;
-		const char *pk;
 		char	   *expr;
 
 		milvus_table_options(table, &topts);
@@ -796,11 +788,8 @@ milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 					wb->bytes = 0;
 				}
 		}
-		pk = coll->fields[coll->pk_index].name;
-		if (coll->fields[coll->pk_index].data_type == MILVUS__PROTO__SCHEMA__DATA_TYPE__VarChar)
-			expr = psprintf("%s >= \"\"", pk);
-		else
-			expr = psprintf("(%s < 0 or %s >= 0)", pk, pk);
+		expr = milvus_all_rows_expr(coll->fields[coll->pk_index].name,
+									coll->fields[coll->pk_index].data_type);
 		(void) send_delete(conn, topts.collection, topts.partition, expr);
 	}
 }

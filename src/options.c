@@ -656,6 +656,6 @@ const char *
 milvus_consistency_name(int level)
 {
 	if (level < 0 || level >= (int) lengthof(consistency_choices) - 1)
-		return "default";
+		return "collection default";
 	return consistency_choices[level];
 }

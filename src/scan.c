@@ -95,7 +95,9 @@ typedef struct MilvusScanState
 	int64		returned;
 	bool		offset_paging;	/* server pages are not PK-ordered */
 	int64		offset;
-	int			consistency_level;
+	int			consistency_level;	/* the table's option, or -1 */
+	bool		use_default;	/* the collection's own level */
+	uint64		guarantee_ts;	/* what every request of the scan sees */
 
 	/* the current page */
 	MemoryContext page_cxt;
@@ -115,7 +117,6 @@ typedef struct MilvusScanState
 	char	   *cursor_str;
 } MilvusScanState;
 
-static Milvus__Proto__Common__KeyValuePair *kv(const char *key, const char *value);
 static bool fetch_page(MilvusScanState *st);
 
 /* ---- planning ---- */
@@ -382,16 +383,66 @@ milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
 	st->done = true;
 	*conn = st->conn;
 	*collection = st->collection;
-	if (st->user_expr[0])
-		*expr = st->user_expr;
-	else if (st->info->pk_type == DT(VarChar))
-		*expr = psprintf("%s >= \"\"", st->info->pk_field);
-	else
-		*expr = psprintf("(%s < 0 or %s >= 0)", st->info->pk_field, st->info->pk_field);
+	*expr = st->user_expr[0] ? st->user_expr :
+		milvus_all_rows_expr(st->info->pk_field, st->info->pk_type);
 	return true;
 }
 
 /* ---- execution ---- */
+
+/*
+ * The timestamp every request of a scan reads at: without a
+ * consistency_level option, the collection's own level, or Session at this
+ * session's last write once it wrote (read your writes); Strong reads at the
+ * server's clock when the scan starts, so all its pages see one moment and
+ * only the first waits for it; Session at our last write; Bounded and
+ * Eventually by Milvus's conventions (2 and 1).
+ */
+static void
+choose_consistency(MilvusScanState *st)
+{
+	uint64		last = milvus_conn_last_write(st->conn);
+
+	st->use_default = false;
+	switch (st->consistency_level)
+	{
+		case MILVUS_CONSISTENCY_STRONG:
+			st->guarantee_ts = Max(milvus_conn_now(st->conn), last);
+			break;
+		case MILVUS_CONSISTENCY_SESSION:
+			st->guarantee_ts = last > 0 ? last : 1;
+			break;
+		case MILVUS_CONSISTENCY_BOUNDED:
+			st->guarantee_ts = 2;
+			break;
+		case MILVUS_CONSISTENCY_EVENTUALLY:
+			st->guarantee_ts = 1;
+			break;
+		default:
+			if (last > 0)
+			{
+				/* our own writes first: Session at the last one */
+				st->consistency_level = MILVUS_CONSISTENCY_SESSION;
+				st->guarantee_ts = last;
+			}
+			else
+			{
+				st->use_default = true;
+				st->guarantee_ts = 1;
+			}
+			break;
+	}
+}
+
+/* Sets a read request's consistency fields from the scan's choice. */
+#define SET_CONSISTENCY(req, st) \
+	do { \
+		(req).use_default_consistency = (st)->use_default; \
+		(req).consistency_level = (Milvus__Proto__Common__ConsistencyLevel) \
+			((st)->consistency_level == MILVUS_CONSISTENCY_STRONG ? \
+			 (int) MILVUS_CONSISTENCY_SESSION : Max((st)->consistency_level, 0)); \
+		(req).guarantee_timestamp = (st)->guarantee_ts; \
+	} while (0)
 
 void
 milvusBeginForeignScan(ForeignScanState *node, int eflags)
@@ -440,8 +491,7 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 
 	st->conn = scan_connection(relid, userid, &topts);
-	st->consistency_level = topts.consistency_level >= 0 ?
-		topts.consistency_level : MILVUS_CONSISTENCY_STRONG;
+	st->consistency_level = topts.consistency_level;
 	st->info = make_rel_info(st->conn, st->rel, rtindex, st->collection);
 	if (st->mode == MILVUS_SCAN_SEARCH)
 		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
@@ -462,17 +512,6 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 											  node->ss.ps.ps_ExprContext);
 }
 
-static Milvus__Proto__Common__KeyValuePair *
-kv(const char *key, const char *value)
-{
-	Milvus__Proto__Common__KeyValuePair *p = palloc(sizeof(*p));
-
-	milvus__proto__common__key_value_pair__init(p);
-	p->key = (char *) key;
-	p->value = (char *) value;
-	return p;
-}
-
 /* The expression of the next page: the cursor and the pushed WHERE. */
 static char *
 page_expression(MilvusScanState *st)
@@ -486,11 +525,7 @@ page_expression(MilvusScanState *st)
 		if (st->user_expr[0])
 			return st->user_expr;
 		/* an empty expression needs a limit; this one matches every row */
-		if (st->info->pk_type == DT(VarChar))
-			appendStringInfo(&buf, "%s >= \"\"", pk);
-		else
-			appendStringInfo(&buf, "(%s < 0 or %s >= 0)", pk, pk);
-		return buf.data;
+		return milvus_all_rows_expr(pk, st->info->pk_type);
 	}
 	if (st->info->pk_type == DT(VarChar))
 	{
@@ -518,6 +553,24 @@ find_column(MilvusScanState *st, const char *field)
 			return fd;
 	}
 	return NULL;
+}
+
+/* Find the page's column of each fetched field. */
+static void
+bind_page_columns(MilvusScanState *st, const char *method)
+{
+	int			i;
+
+	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
+	for (i = 0; i < st->nfields; i++)
+	{
+		st->page_cols[i] = find_column(st, st->fields[i]);
+		if (st->page_rows > 0 && st->page_cols[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus %s on collection \"%s\" returned no field \"%s\"",
+							method, st->collection, st->fields[i])));
+	}
 }
 
 /*
@@ -583,6 +636,7 @@ fetch_page(MilvusScanState *st)
 	Milvus__Proto__Milvus__QueryRequest req = MILVUS__PROTO__MILVUS__QUERY_REQUEST__INIT;
 	Milvus__Proto__Common__KeyValuePair *params[4];
 	char	  **output;
+
 	/*
 	 * Offset pages cost a rescan each, and servers that need them (Milvus
 	 * Lite) have no 16384-row window: take large pages there.
@@ -592,6 +646,8 @@ fetch_page(MilvusScanState *st)
 	MemoryContext oldcxt;
 	int			i;
 
+	if (!st->have_page && st->offset == 0)
+		choose_consistency(st);
 	if (st->limit >= 0)
 		want = Min(want, st->limit - st->returned);
 	if (want <= 0 || st->last_page)
@@ -610,22 +666,21 @@ fetch_page(MilvusScanState *st)
 	req.expr = page_expression(st);
 	req.output_fields = output;
 	req.n_output_fields = st->nfields + 1;
-	params[0] = kv("limit", psprintf(INT64_FORMAT, want));
+	params[0] = milvus_kv("limit", psprintf(INT64_FORMAT, want));
 	if (st->offset_paging)
 	{
-		params[1] = kv("offset", psprintf(INT64_FORMAT, st->offset));
+		params[1] = milvus_kv("offset", psprintf(INT64_FORMAT, st->offset));
 		req.n_query_params = 2;
 	}
 	else
 	{
 		/* pymilvus's iterator flags: per-segment results merged in PK order */
-		params[1] = kv("iterator", "True");
-		params[2] = kv("reduce_stop_for_best", "True");
+		params[1] = milvus_kv("iterator", "True");
+		params[2] = milvus_kv("reduce_stop_for_best", "True");
 		req.n_query_params = 3;
 	}
 	req.query_params = params;
-	req.consistency_level = st->consistency_level;
-	req.use_default_consistency = false;
+	SET_CONSISTENCY(req, st);
 
 	{
 		Milvus__Proto__Milvus__QueryResults *page = (Milvus__Proto__Milvus__QueryResults *)
@@ -637,16 +692,7 @@ fetch_page(MilvusScanState *st)
 	st->have_page = true;
 	st->page_pk = find_column(st, st->info->pk_field);
 	st->page_rows = st->page_pk ? milvus_field_rows(st->page_pk) : 0;
-	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
-	for (i = 0; i < st->nfields; i++)
-	{
-		st->page_cols[i] = find_column(st, st->fields[i]);
-		if (st->page_rows > 0 && st->page_cols[i] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("Milvus Query on collection \"%s\" returned no field \"%s\"",
-							st->collection, st->fields[i])));
-	}
+	bind_page_columns(st, "Query");
 	st->next_row = 0;
 	MemoryContextSwitchTo(oldcxt);
 	if (st->offset_paging && st->page_rows > 0)
@@ -700,12 +746,13 @@ count_row(MilvusScanState *st, TupleTableSlot *slot)
 	int64		count = 0;
 	int			i;
 
+	choose_consistency(st);
 	req.db_name = (char *) milvus_conn_database(st->conn);
 	req.collection_name = st->collection;
 	req.expr = st->user_expr;
 	req.output_fields = output;
 	req.n_output_fields = 1;
-	req.consistency_level = st->consistency_level;
+	SET_CONSISTENCY(req, st);
 	resp = (Milvus__Proto__Milvus__QueryResults *)
 		call_loaded(st, "Query", PBMSG(&req), &milvus__proto__milvus__query_results__descriptor);
 	if (resp->n_fields_data > 0 &&
@@ -780,6 +827,7 @@ search(MilvusScanState *st, ForeignScanState *node)
 	group.placeholders = values;
 	group.n_placeholders = 1;
 
+	choose_consistency(st);
 	req.db_name = (char *) milvus_conn_database(st->conn);
 	req.collection_name = st->collection;
 	req.dsl = st->user_expr;
@@ -793,16 +841,16 @@ search(MilvusScanState *st, ForeignScanState *node)
 		output[i] = st->fields[i];
 	req.output_fields = output;
 	req.n_output_fields = st->nfields;
-	params[0] = kv("anns_field", st->search_field);
-	params[1] = kv("topk", psprintf(INT64_FORMAT, st->limit));
-	params[2] = kv("metric_type", metrics[st->search_kind]);
-	params[3] = kv("params", milvus_search_params[0] ? milvus_search_params : "{}");
-	params[4] = kv("round_decimal", "-1");
-	params[5] = kv("offset", psprintf(INT64_FORMAT, st->skip));
+	params[0] = milvus_kv("anns_field", st->search_field);
+	params[1] = milvus_kv("topk", psprintf(INT64_FORMAT, st->limit));
+	params[2] = milvus_kv("metric_type", metrics[st->search_kind]);
+	params[3] = milvus_kv("params", milvus_search_params[0] ? milvus_search_params : "{}");
+	params[4] = milvus_kv("round_decimal", "-1");
+	params[5] = milvus_kv("offset", psprintf(INT64_FORMAT, st->skip));
 	req.search_params = params;
 	req.n_search_params = 6;
 	req.nq = 1;
-	req.consistency_level = st->consistency_level;
+	SET_CONSISTENCY(req, st);
 
 	resp = (Milvus__Proto__Milvus__SearchResults *)
 		call_loaded(st, "Search", PBMSG(&req), &milvus__proto__milvus__search_results__descriptor);
@@ -815,16 +863,7 @@ search(MilvusScanState *st, ForeignScanState *node)
 		st->page_nfields = resp->results->n_fields_data;
 		st->page_rows = (int) resp->results->topks[0];
 	}
-	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
-	for (i = 0; i < st->nfields; i++)
-	{
-		st->page_cols[i] = find_column(st, st->fields[i]);
-		if (st->page_rows > 0 && st->page_cols[i] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("Milvus Search on collection \"%s\" returned no field \"%s\"",
-							st->collection, st->fields[i])));
-	}
+	bind_page_columns(st, "Search");
 	MemoryContextSwitchTo(oldcxt);
 	return st->page_rows > 0;
 }
@@ -1019,8 +1058,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	/* a fresh row count */
 	milvus_collection_forget(topts.collection);
 	st.info = make_rel_info(st.conn, rel, 1, topts.collection);
-	st.consistency_level = topts.consistency_level >= 0 ?
-		topts.consistency_level : MILVUS_CONSISTENCY_BOUNDED;
+	st.consistency_level = topts.consistency_level;
 	st.user_expr = "";
 	st.limit = Min(targrows, 16384);
 	st.offset_paging = true;	/* one page, no cursor */

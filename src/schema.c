@@ -334,18 +334,19 @@ milvus_load_collection(MilvusConn *conn, const char *name)
 	}
 }
 
-/* ---- auto-create ---- */
-
-static Milvus__Proto__Common__KeyValuePair *
-kv(const char *key, const char *value)
+/*
+ * A Milvus expression every entity matches, for reads and deletes of the
+ * whole collection (Milvus wants an expression; 2.3 has no bare "true").
+ */
+char *
+milvus_all_rows_expr(const char *pk_field, int pk_type)
 {
-	Milvus__Proto__Common__KeyValuePair *p = palloc(sizeof(*p));
-
-	milvus__proto__common__key_value_pair__init(p);
-	p->key = (char *) key;
-	p->value = (char *) value;
-	return p;
+	if (pk_type == DT(VarChar))
+		return psprintf("%s >= \"\"", pk_field);
+	return psprintf("(%s < 0 or %s >= 0)", pk_field, pk_field);
 }
+
+/* ---- auto-create ---- */
 
 /* The Milvus scalar type for a PostgreSQL scalar type, or None. */
 static int
@@ -383,7 +384,7 @@ add_type_param(Milvus__Proto__Schema__FieldSchema *fs, const char *key, int valu
 {
 	fs->type_params = repalloc(fs->type_params,
 							   sizeof(*fs->type_params) * (fs->n_type_params + 1));
-	fs->type_params[fs->n_type_params++] = kv(key, psprintf("%d", value));
+	fs->type_params[fs->n_type_params++] = milvus_kv(key, psprintf("%d", value));
 }
 
 /*
@@ -571,9 +572,9 @@ milvus_create_collection_for_table(MilvusConn *conn, Relation rel, const MilvusT
 	metric_type = topts->metric_type ? topts->metric_type :
 		vec_type == DT(BinaryVector) ? "HAMMING" :
 		vec_type == DT(SparseFloatVector) ? "IP" : "COSINE";
-	index_params[0] = kv("index_type", index_type);
-	index_params[1] = kv("metric_type", metric_type);
-	index_params[2] = kv("params", "{}");
+	index_params[0] = milvus_kv("index_type", index_type);
+	index_params[1] = milvus_kv("metric_type", metric_type);
+	index_params[2] = milvus_kv("params", "{}");
 	ireq.db_name = creq.db_name;
 	ireq.collection_name = topts->collection;
 	ireq.field_name = topts->vector_field;
