@@ -179,7 +179,9 @@ def test_half_precision_vectors_written_by_sql(sql, kind):
     try:
         sql.execute("INSERT INTO rt_half VALUES (1, '{0.5,-2,1.25,1024}'), (2, '{0,1,-1,0.25}')")
     except Exception as e:  # noqa: BLE001 - a server without the type says so
-        if "not supported" in str(e).lower() or "invalid" in str(e).lower():
+        if c.has_collection(coll):
+            c.drop_collection(coll)     # created, but its index was refused
+        if "not supported" in str(e).lower() or "invalid" in str(e).lower() or "index" in str(e).lower():
             pytest.skip(f"Milvus 2.3 refused {kind}: {e}")
         raise
     # values exactly representable in both formats come back unchanged
