@@ -91,6 +91,7 @@ typedef struct MilvusTableOptions
 	bool		upsert;			/* insert_mode 'upsert' */
 	char	   *index_type;		/* for auto-created collections */
 	char	   *metric_type;
+	char	   *search_params;	/* JSON; else the milvus_fdw.search_params GUC */
 } MilvusTableOptions;
 
 extern void milvus_server_options(ForeignServer *server, MilvusServerOptions *opts);
@@ -300,6 +301,7 @@ extern TupleTableSlot *milvusExecForeignDelete(EState *estate, ResultRelInfo *ri
 											   TupleTableSlot *slot, TupleTableSlot *planSlot);
 extern void milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs);
 extern void milvus_flush_table(Oid relid);
+extern bool milvus_conn_has_pending_writes(MilvusConn *conn);
 extern bool milvusPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
 								   Index resultRelation, int subplan_index);
 extern void milvusBeginDirectModify(ForeignScanState *node, int eflags);

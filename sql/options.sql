@@ -23,7 +23,7 @@ CREATE FOREIGN TABLE opt_ok_t (id bigint, body text OPTIONS (field 'text'), vec 
   SERVER opt_ok
   OPTIONS (collection 'hello_spark_milvus', partition '_default', primary_key 'id',
            vector_field 'vec', dim '8', auto_id 'false', batch_size '500',
-           consistency_level 'Strong');
+           consistency_level 'Strong', search_params '{"ef": 64}');
 CREATE SERVER opt_uri FOREIGN DATA WRAPPER milvus_fdw
   OPTIONS (uri 'https://in01-abc.api.gcp-us-west1.zillizcloud.com:19530', server_name 'milvus.local');
 CREATE SERVER opt_local FOREIGN DATA WRAPPER milvus_fdw
@@ -70,6 +70,8 @@ CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (collection '1s
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (collection 'drop table;');
 CREATE FOREIGN TABLE opt_bad_t (id bigint OPTIONS (field 'a b')) SERVER opt_ok;
 ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET dim '-8');
+ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET search_params '[64]');
+ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET search_params 'ef=64');
 
 -- ===== Rejected: options that conflict =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (uri 'http://h:1', port '2');

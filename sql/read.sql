@@ -117,6 +117,13 @@ PREPARE knn(real[], bigint) AS
 EXPLAIN (VERBOSE, COSTS OFF) EXECUTE knn('{50,0,0,0}', 3);
 EXECUTE knn('{50,0,0,0}', 3);
 DEALLOCATE knn;
+-- search parameters come from the table's option, else the GUC
+ALTER FOREIGN TABLE vl2 OPTIONS (ADD search_params '{"nprobe": 8}');
+SELECT id FROM vl2 ORDER BY vec <-> '{50,0,0,0}' LIMIT 1;
+ALTER FOREIGN TABLE vl2 OPTIONS (DROP search_params);
+SET milvus_fdw.search_params = '{"nprobe": 4}';
+SELECT id FROM vl2 ORDER BY vec <-> '{50,0,0,0}' LIMIT 1;
+RESET milvus_fdw.search_params;
 -- the same answers as a local sort
 SELECT count(*) AS differences FROM (
   (SELECT id FROM vl2 ORDER BY vec <-> '{33.3,0,0,0}' LIMIT 10)

@@ -609,6 +609,11 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 	TimestampTz start = GetCurrentTimestamp();
 	int			remaining_ms = conn->timeout_ms;
 
+	/* milvus_fdw_disconnect*() closed it under a running statement */
+	if (conn->channel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_DOES_NOT_EXIST),
+				 errmsg("the Milvus connection was closed while a statement was using it")));
 	protobuf_c_message_pack(request, buf);
 	md[nmd].key = "dbname";
 	md[nmd++].value = conn->database;
@@ -787,6 +792,14 @@ disconnect_where(Oid serverid)
 			continue;
 		if (OidIsValid(serverid) && conn->key.serverid != serverid)
 			continue;
+		/* as postgres_fdw: a connection the transaction still needs stays */
+		if (milvus_conn_has_pending_writes(conn))
+		{
+			ereport(WARNING,
+					(errmsg("cannot close the connection to Milvus server \"%s\": this transaction has unsent writes",
+							conn->server_name)));
+			continue;
+		}
 		close_channel(conn);
 		any = true;
 	}

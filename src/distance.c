@@ -43,27 +43,32 @@ vector_elements(ArrayType *a, int *n)
 	return (const float *) ARR_DATA_PTR(a);
 }
 
-static void
-check_same_dim(int na, int nb)
+/* The two real[] arguments of a distance function, of one dimension. */
+static int
+vector_args(FunctionCallInfo fcinfo, const float **a, const float **b)
 {
+	int			na,
+				nb;
+
+	*a = vector_elements(PG_GETARG_ARRAYTYPE_P(0), &na);
+	*b = vector_elements(PG_GETARG_ARRAYTYPE_P(1), &nb);
 	if (na != nb)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("different vector dimensions %d and %d", na, nb)));
+	return na;
 }
 
 Datum
 milvus_l2_distance(PG_FUNCTION_ARGS)
 {
-	int			na,
-				nb,
-				i;
-	const float *a = vector_elements(PG_GETARG_ARRAYTYPE_P(0), &na);
-	const float *b = vector_elements(PG_GETARG_ARRAYTYPE_P(1), &nb);
+	const float *a,
+			   *b;
+	int			n = vector_args(fcinfo, &a, &b);
+	int			i;
 	double		sum = 0;
 
-	check_same_dim(na, nb);
-	for (i = 0; i < na; i++)
+	for (i = 0; i < n; i++)
 	{
 		double		d = (double) a[i] - b[i];
 
@@ -75,15 +80,13 @@ milvus_l2_distance(PG_FUNCTION_ARGS)
 Datum
 milvus_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	int			na,
-				nb,
-				i;
-	const float *a = vector_elements(PG_GETARG_ARRAYTYPE_P(0), &na);
-	const float *b = vector_elements(PG_GETARG_ARRAYTYPE_P(1), &nb);
+	const float *a,
+			   *b;
+	int			n = vector_args(fcinfo, &a, &b);
+	int			i;
 	double		sum = 0;
 
-	check_same_dim(na, nb);
-	for (i = 0; i < na; i++)
+	for (i = 0; i < n; i++)
 		sum += (double) a[i] * b[i];
 	PG_RETURN_FLOAT8(-sum);
 }
@@ -91,18 +94,16 @@ milvus_negative_inner_product(PG_FUNCTION_ARGS)
 Datum
 milvus_cosine_distance(PG_FUNCTION_ARGS)
 {
-	int			na,
-				nb,
-				i;
-	const float *a = vector_elements(PG_GETARG_ARRAYTYPE_P(0), &na);
-	const float *b = vector_elements(PG_GETARG_ARRAYTYPE_P(1), &nb);
+	const float *a,
+			   *b;
+	int			n = vector_args(fcinfo, &a, &b);
+	int			i;
 	double		dot = 0,
 				norma = 0,
 				normb = 0,
 				sim;
 
-	check_same_dim(na, nb);
-	for (i = 0; i < na; i++)
+	for (i = 0; i < n; i++)
 	{
 		dot += (double) a[i] * b[i];
 		norma += (double) a[i] * a[i];

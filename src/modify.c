@@ -509,6 +509,23 @@ flush_deletes(WriteBuffer *wb)
 	wb->ndelete = 0;
 }
 
+/* Does the transaction hold unsent rows or deletes for this connection? */
+bool
+milvus_conn_has_pending_writes(MilvusConn *conn)
+{
+	HASH_SEQ_STATUS scan;
+	WriteBuffer *wb;
+	bool		pending = false;
+
+	if (write_buffers == NULL)
+		return false;
+	hash_seq_init(&scan, write_buffers);
+	while ((wb = hash_seq_search(&scan)) != NULL)
+		if (wb->conn == conn)
+			pending = true;
+	return pending;
+}
+
 /* ---- FDW callbacks ---- */
 
 /* UPDATE and DELETE find rows by primary key: fetch it as a junk column. */

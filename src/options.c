@@ -23,6 +23,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
 #include "milvus_fdw.h"
@@ -37,7 +38,8 @@ typedef enum OptionKind
 	OPT_URI,					/* http://host[:port] or https://host[:port] */
 	OPT_ENDPOINT,				/* host:port, optionally with a scheme */
 	OPT_FILE,					/* absolute path; only superusers set it */
-	OPT_CHOICE					/* one of a fixed list, case-insensitive */
+	OPT_CHOICE,					/* one of a fixed list, case-insensitive */
+	OPT_JSON					/* a JSON object */
 } OptionKind;
 
 typedef struct MilvusOption
@@ -108,6 +110,7 @@ static const MilvusOption milvus_options[] = {
 	{"insert_mode", ForeignTableRelationId, OPT_CHOICE, 0, 0, insert_mode_choices},
 	{"index_type", ForeignTableRelationId, OPT_NAME},
 	{"metric_type", ForeignTableRelationId, OPT_CHOICE, 0, 0, metric_choices},
+	{"search_params", ForeignTableRelationId, OPT_JSON},
 
 	/* column */
 	{"field", AttributeRelationId, OPT_NAME},
@@ -391,6 +394,29 @@ check_value(const MilvusOption *opt, const char *value)
 		case OPT_CHOICE:
 			(void) parse_choice_option(opt, value);
 			break;
+		case OPT_JSON:
+			{
+				MemoryContext cxt = CurrentMemoryContext;
+				bool		object = false;
+
+				PG_TRY();
+				{
+					Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(value));
+
+					object = JB_ROOT_IS_OBJECT(DatumGetJsonbP(j));
+				}
+				PG_CATCH();
+				{
+					/* not JSON at all: say so in this option's terms */
+					MemoryContextSwitchTo(cxt);
+					FlushErrorState();
+				}
+				PG_END_TRY();
+				if (!object)
+					report_bad_value(opt->name, value,
+									 psprintf("Option \"%s\" is a JSON object, such as {\"ef\": 64}.", opt->name));
+				break;
+			}
 	}
 }
 
@@ -611,6 +637,8 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 			opts->upsert = pg_strcasecmp(value, "upsert") == 0;
 		else if (strcmp(name, "index_type") == 0)
 			opts->index_type = value;
+		else if (strcmp(name, "search_params") == 0)
+			opts->search_params = value;
 		else if (strcmp(name, "metric_type") == 0)
 			opts->metric_type = (char *) metric_choices[parse_choice_option(find_option(name, ForeignTableRelationId), value)];
 	}

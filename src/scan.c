@@ -97,6 +97,7 @@ typedef struct MilvusScanState
 	int64		offset;
 	int			consistency_level;	/* the table's option, or -1 */
 	bool		use_default;	/* the collection's own level */
+	char	   *search_params;	/* the table's option, or NULL */
 	uint64		guarantee_ts;	/* what every request of the scan sees */
 
 	/* the current page */
@@ -492,6 +493,7 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->conn = scan_connection(relid, userid, &topts);
 	st->consistency_level = topts.consistency_level;
+	st->search_params = topts.search_params;
 	st->info = make_rel_info(st->conn, st->rel, rtindex, st->collection);
 	if (st->mode == MILVUS_SCAN_SEARCH)
 		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
@@ -844,7 +846,8 @@ search(MilvusScanState *st, ForeignScanState *node)
 	params[0] = milvus_kv("anns_field", st->search_field);
 	params[1] = milvus_kv("topk", psprintf(INT64_FORMAT, st->limit));
 	params[2] = milvus_kv("metric_type", metrics[st->search_kind]);
-	params[3] = milvus_kv("params", milvus_search_params[0] ? milvus_search_params : "{}");
+	params[3] = milvus_kv("params", st->search_params ? st->search_params :
+						  milvus_search_params[0] ? milvus_search_params : "{}");
 	params[4] = milvus_kv("round_decimal", "-1");
 	params[5] = milvus_kv("offset", psprintf(INT64_FORMAT, st->skip));
 	req.search_params = params;
