@@ -961,69 +961,88 @@ bytes_datum(const uint8 *p, size_t len)
 	return PointerGetDatum(b);
 }
 
+static Datum scalar_datum(Milvus__Proto__Schema__ScalarField *sf, int idx, Oid typid,
+						  const char *column);
+
+/* Values in a ScalarField, whichever array carries them. */
+static int
+scalar_count(Milvus__Proto__Schema__ScalarField *sf)
+{
+	switch (sf->data_case)
+	{
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+			return sf->bool_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
+			return sf->int_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
+			return sf->long_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
+			return sf->float_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
+			return sf->double_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
+			return sf->string_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
+			return sf->json_data->n_data;
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
+			return sf->array_data->n_data;
+		default:
+			return 0;
+	}
+}
+
 /* One element array (a Milvus Array value) as a PostgreSQL array. */
 static Datum
 scalar_array_datum(Milvus__Proto__Schema__ScalarField *sf, Oid elemtype, const char *column)
 {
-	Datum	   *d;
-	int			n = 0,
-				i;
+	int			n = scalar_count(sf);
+	Datum	   *d = palloc(sizeof(Datum) * (n + 1));
+	int			i;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
 
+	for (i = 0; i < n; i++)
+		d[i] = scalar_datum(sf, i, elemtype, column);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(d, n, elemtype, typlen, typbyval, typalign));
+}
+
+/* Value `idx` of a ScalarField as a Datum of type typid. */
+static Datum
+scalar_datum(Milvus__Proto__Schema__ScalarField *sf, int idx, Oid typid, const char *column)
+{
 	switch (sf->data_case)
 	{
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
-			n = sf->bool_data->n_data;
-			break;
+			return BoolGetDatum(sf->bool_data->data[idx]);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
-			n = sf->int_data->n_data;
-			break;
+			return int_datum(sf->int_data->data[idx], typid, column);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
-			n = sf->long_data->n_data;
-			break;
+			return int_datum(sf->long_data->data[idx], typid, column);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
-			n = sf->float_data->n_data;
-			break;
+			return float_datum(sf->float_data->data[idx], typid, column);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
-			n = sf->double_data->n_data;
-			break;
+			return float_datum(sf->double_data->data[idx], typid, column);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
-			n = sf->string_data->n_data;
-			break;
+			return text_datum(sf->string_data->data[idx],
+							  strlen(sf->string_data->data[idx]), typid);
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
+			{
+				ProtobufCBinaryData *b = &sf->json_data->data[idx];
+
+				return text_datum((const char *) b->data, b->len,
+								  typid == JSONOID ? JSONOID : JSONBOID);
+			}
+		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
+			return scalar_array_datum(sf->array_data->data[idx],
+									  get_element_type(typid), column);
 		default:
-			break;
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("cannot read a Milvus value into column \"%s\"", column)));
+			return (Datum) 0;
 	}
-	d = palloc(sizeof(Datum) * (n + 1));
-	for (i = 0; i < n; i++)
-	{
-		switch (sf->data_case)
-		{
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
-				d[i] = BoolGetDatum(sf->bool_data->data[i]);
-				break;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
-				d[i] = int_datum(sf->int_data->data[i], elemtype, column);
-				break;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
-				d[i] = int_datum(sf->long_data->data[i], elemtype, column);
-				break;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
-				d[i] = float_datum(sf->float_data->data[i], elemtype, column);
-				break;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
-				d[i] = float_datum(sf->double_data->data[i], elemtype, column);
-				break;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
-				d[i] = text_datum(sf->string_data->data[i], strlen(sf->string_data->data[i]), elemtype);
-				break;
-			default:
-				break;
-		}
-	}
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(d, n, elemtype, typlen, typbyval, typalign));
 }
 
 /*
@@ -1036,37 +1055,7 @@ milvus_field_datum(Milvus__Proto__Schema__FieldData *fd, int idx, Oid typid, con
 	Oid			elemtype = get_element_type(typid);
 
 	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS)
-	{
-		Milvus__Proto__Schema__ScalarField *sf = fd->scalars;
-
-		switch (sf->data_case)
-		{
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
-				return BoolGetDatum(sf->bool_data->data[idx]);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
-				return int_datum(sf->int_data->data[idx], typid, column);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
-				return int_datum(sf->long_data->data[idx], typid, column);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
-				return float_datum(sf->float_data->data[idx], typid, column);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
-				return float_datum(sf->double_data->data[idx], typid, column);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
-				return text_datum(sf->string_data->data[idx],
-								  strlen(sf->string_data->data[idx]), typid);
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
-				{
-					ProtobufCBinaryData *b = &sf->json_data->data[idx];
-
-					return text_datum((const char *) b->data, b->len,
-									  typid == JSONOID ? JSONOID : JSONBOID);
-				}
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
-				return scalar_array_datum(sf->array_data->data[idx], elemtype, column);
-			default:
-				break;
-		}
-	}
+		return scalar_datum(fd->scalars, idx, typid, column);
 	else if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_VECTORS)
 	{
 		Milvus__Proto__Schema__VectorField *vf = fd->vectors;
@@ -1150,31 +1139,7 @@ int
 milvus_field_values(Milvus__Proto__Schema__FieldData *fd)
 {
 	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS)
-	{
-		Milvus__Proto__Schema__ScalarField *sf = fd->scalars;
-
-		switch (sf->data_case)
-		{
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
-				return sf->bool_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
-				return sf->int_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_LONG_DATA:
-				return sf->long_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_FLOAT_DATA:
-				return sf->float_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_DOUBLE_DATA:
-				return sf->double_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_STRING_DATA:
-				return sf->string_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_JSON_DATA:
-				return sf->json_data->n_data;
-			case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA:
-				return sf->array_data->n_data;
-			default:
-				return 0;
-		}
-	}
+		return scalar_count(fd->scalars);
 	if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_VECTORS)
 	{
 		Milvus__Proto__Schema__VectorField *vf = fd->vectors;

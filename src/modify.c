@@ -85,6 +85,7 @@ static MemoryContext write_cxt = NULL;	/* everything of this transaction */
 static bool callbacks_registered = false;
 
 static void flush_buffer(WriteBuffer *wb);
+static void keep_rows(WriteBuffer *wb, int nrows);
 static void flush_deletes(WriteBuffer *wb);
 
 /* ---- transaction callbacks ---- */
@@ -166,7 +167,6 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		if (event == SUBXACT_EVENT_ABORT_SUB)
 		{
 			int			keep = mark->nrows;
-			int			i;
 
 			if (mark->flushes != wb->flushes)
 			{
@@ -175,9 +175,7 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								wb->collection)));
 				keep = 0;
 			}
-			for (i = 0; i < wb->ncols; i++)
-				milvus_column_truncate(wb->cols[i], keep);
-			wb->nrows = Min(wb->nrows, keep);
+			keep_rows(wb, keep);
 		}
 		else
 		{
@@ -371,10 +369,24 @@ flush_buffer(WriteBuffer *wb)
 
 	wb->rows_sent += wb->nrows;
 	wb->flushes++;
+	keep_rows(wb, 0);
+}
+
+/*
+ * Forget buffered rows from nrows on.  A half-appended row (a bad value)
+ * is cut by keeping wb->nrows.  The byte estimate only restarts when the
+ * buffer empties; until then it errs towards an early flush.
+ */
+static void
+keep_rows(WriteBuffer *wb, int nrows)
+{
+	int			i;
+
 	for (i = 0; i < wb->ncols; i++)
-		milvus_column_truncate(wb->cols[i], 0);
-	wb->nrows = 0;
-	wb->bytes = 0;
+		milvus_column_truncate(wb->cols[i], nrows);
+	wb->nrows = Min(wb->nrows, nrows);
+	if (wb->nrows == 0)
+		wb->bytes = 0;
 }
 
 /*
@@ -443,10 +455,7 @@ buffer_row(WriteBuffer *wb, TupleTableSlot *slot)
 		PG_CATCH();
 		{
 			/* a bad value leaves no half row behind */
-			int			j;
-
-			for (j = 0; j < wb->ncols; j++)
-				milvus_column_truncate(wb->cols[j], wb->nrows);
+			keep_rows(wb, wb->nrows);
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
@@ -793,17 +802,11 @@ milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		{
 			HASH_SEQ_STATUS scan;
 			WriteBuffer *wb;
-			int			i;
 
 			hash_seq_init(&scan, write_buffers);
 			while ((wb = hash_seq_search(&scan)) != NULL)
 				if (wb->key.relid == RelationGetRelid(rel))
-				{
-					for (i = 0; i < wb->ncols; i++)
-						milvus_column_truncate(wb->cols[i], 0);
-					wb->nrows = 0;
-					wb->bytes = 0;
-				}
+					keep_rows(wb, 0);
 		}
 		expr = milvus_all_rows_expr(coll->fields[coll->pk_index].name,
 									coll->fields[coll->pk_index].data_type);

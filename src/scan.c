@@ -106,6 +106,7 @@ typedef struct MilvusScanState
 	size_t		page_nfields;
 	Milvus__Proto__Schema__FieldData **page_fields;
 	Milvus__Proto__Schema__FieldData **page_cols;	/* per fetched column */
+	int		  **page_value_index;	/* row -> value, for compact nullable columns */
 	Milvus__Proto__Schema__FieldData *page_pk;
 	int			page_rows;
 	int			next_row;
@@ -564,14 +565,32 @@ bind_page_columns(MilvusScanState *st, const char *method)
 	int			i;
 
 	st->page_cols = palloc(sizeof(*st->page_cols) * (st->nfields + 1));
+	st->page_value_index = palloc0(sizeof(*st->page_value_index) * (st->nfields + 1));
 	for (i = 0; i < st->nfields; i++)
 	{
-		st->page_cols[i] = find_column(st, st->fields[i]);
-		if (st->page_rows > 0 && st->page_cols[i] == NULL)
+		Milvus__Proto__Schema__FieldData *fd = find_column(st, st->fields[i]);
+
+		st->page_cols[i] = fd;
+		if (st->page_rows > 0 && fd == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Milvus %s on collection \"%s\" returned no field \"%s\"",
 							method, st->collection, st->fields[i])));
+		/* compact form: values only for valid rows; index them once a page */
+		if (fd && fd->n_valid_data > 0 &&
+			milvus_field_values(fd) < (int) fd->n_valid_data)
+		{
+			int		   *index = palloc(sizeof(int) * fd->n_valid_data);
+			int			row,
+						next = 0;
+
+			for (row = 0; row < (int) fd->n_valid_data; row++)
+			{
+				index[row] = next;
+				next += fd->valid_data[row] ? 1 : 0;
+			}
+			st->page_value_index[i] = index;
+		}
 	}
 }
 
@@ -882,23 +901,13 @@ fill_row(MilvusScanState *st, int row, TupleDesc tupdesc, Datum *values, bool *n
 	foreach(lc, st->attnums)
 	{
 		int			attnum = lfirst_int(lc);
+		int		   *index = st->page_value_index[i];
 		Milvus__Proto__Schema__FieldData *fd = st->page_cols[i++];
 		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
-		int			idx = row;
+		int			idx = index ? index[row] : row;
 
-		if (fd->n_valid_data > 0)
-		{
-			int			k,
-						nvalues;
-
-			if (!fd->valid_data[row])
-				continue;
-			/* compact form: values only for valid rows */
-			nvalues = milvus_field_values(fd);
-			if (nvalues < (int) fd->n_valid_data)
-				for (idx = 0, k = 0; k < row; k++)
-					idx += fd->valid_data[k] ? 1 : 0;
-		}
+		if (fd->n_valid_data > 0 && !fd->valid_data[row])
+			continue;
 		values[attnum - 1] = milvus_field_datum(fd, idx, att->atttypid, NameStr(att->attname));
 		nulls[attnum - 1] = false;
 	}

@@ -280,12 +280,7 @@ milvus_collection_forget(const char *name)
 MilvusField *
 milvus_find_field(MilvusCollection *coll, const char *name)
 {
-	int			i;
-
-	for (i = 0; i < coll->nfields; i++)
-		if (strcmp(coll->fields[i].name, name) == 0)
-			return &coll->fields[i];
-	return NULL;
+	return milvus_find_field_n(coll, coll->nfields, name);
 }
 
 /*
