@@ -32,6 +32,14 @@ PIP_REQUIREMENTS=(
 # Modules that must import once the requirements are installed.
 PIP_IMPORTS=(milvus milvus_lite pymilvus pymilvus.grpc_gen pytest psycopg)
 
+# MinIO, the S3 server behind the Milvus that keeps its binlogs in object
+# storage (service milvus23_s3).  It is in neither Debian nor PyPI here, so it
+# is built from its Go module into $BIN_DIR (about 2.5 minutes on 2 cores the
+# first time; the Go module and build caches make later builds quick).
+BIN_DIR="$RUN_DIR/bin"
+MINIO_MODULE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+
 log() {
   printf '[milvus_fdw %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
@@ -115,6 +123,39 @@ PY
   [ -x "$VENV/bin/milvus-server" ] || die "$VENV/bin/milvus-server is missing"
   [ -x "$VENV/bin/milvus-lite" ] || die "$VENV/bin/milvus-lite is missing"
   echo "$want" > "$stamp"
+}
+
+# Prints the go command: the one on PATH, else the usual /usr/local/go.
+find_go() {
+  if command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [ -x /usr/local/go/bin/go ]; then
+    echo /usr/local/go/bin/go
+  fi
+}
+
+# Builds the MinIO server into $BIN_DIR/minio unless it is there already.  A
+# stamp file names the version built, so changing MINIO_VERSION rebuilds it.
+ensure_minio() {
+  local stamp="$BIN_DIR/.minio.version" go t0=$SECONDS
+  if [ -x "$BIN_DIR/minio" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$MINIO_VERSION" ]; then
+    return 0
+  fi
+  go=$(find_go)
+  [ -n "$go" ] || die "no go command found: MinIO is built with 'go install' (Go >= 1.24)"
+  mkdir -p "$BIN_DIR"
+  log "building MinIO $MINIO_VERSION with $("$go" version | cut -d' ' -f3) (a few minutes the first time)"
+  # -mod=mod: the module is built from its own go.mod, whatever directory we
+  # are in.  Logged to a file: go prints a line per downloaded module.
+  mkdir -p "$RUN_DIR/logs"
+  if ! (cd "$BIN_DIR" && GOBIN="$BIN_DIR" GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" \
+          "$go" install "$MINIO_MODULE@$MINIO_VERSION") >"$RUN_DIR/logs/minio-build.log" 2>&1; then
+    tail -n 30 "$RUN_DIR/logs/minio-build.log" >&2
+    die "building MinIO failed (log: $RUN_DIR/logs/minio-build.log)"
+  fi
+  [ -x "$BIN_DIR/minio" ] || die "go install did not leave $BIN_DIR/minio"
+  echo "$MINIO_VERSION" > "$stamp"
+  log "MinIO built in $((SECONDS - t0))s"
 }
 
 # Builds and installs the extension when there is a Makefile.

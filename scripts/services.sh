@@ -4,6 +4,9 @@
 #   postgres       a scratch PostgreSQL 15 cluster ($RUN_DIR/pgdata)
 #   milvus23       the embedded Milvus 2.3 standalone server (PyPI `milvus`)
 #   milvus23_auth  a second Milvus 2.3 with authorization enabled (root/Milvus)
+#   minio          MinIO, an S3 server (built from its Go module into .run/bin)
+#   milvus23_s3    a third Milvus 2.3 that keeps its binlogs in MinIO
+#                  (bucket a-bucket, root path files); starts minio first
 #   milvus_lite    Milvus Lite 3.x (PyPI `milvus-lite`)
 #
 # Usage: scripts/services.sh start [--no-build] [NAME...]
@@ -20,13 +23,21 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_SERVICES=(postgres milvus23 milvus23_auth milvus_lite)
+ALL_SERVICES=(postgres milvus23 milvus23_auth minio milvus23_s3 milvus_lite)
 PID_DIR="$RUN_DIR/pids"
 PORT_DIR="$RUN_DIR/ports"
 LOG_DIR="$RUN_DIR/logs"
 PGDATA_DIR="$RUN_DIR/pgdata"
 MILVUS23_AUTH_USER=root
 MILVUS23_AUTH_PASSWORD=Milvus
+# MinIO's root credentials, not its defaults (minioadmin), so that a client
+# that ignores the configured ones fails.  Milvus's bucket and root path are
+# its defaults, as the Spark connector expects them.
+MINIO_ROOT_USER=milvusfdw
+MINIO_ROOT_PASSWORD=milvusfdw-minio-secret
+MINIO_BUCKET=a-bucket
+MINIO_ROOT_PATH=files
+MINIO_DEADLINE=${MINIO_DEADLINE:-60}
 MILVUS23_DEADLINE=${MILVUS23_DEADLINE:-240}
 MILVUS_LITE_DEADLINE=${MILVUS_LITE_DEADLINE:-120}
 STOP_GRACE=${STOP_GRACE:-30}
@@ -47,6 +58,8 @@ data_dir_of() {  # data directory of a service
     postgres) echo "$PGDATA_DIR" ;;
     milvus23) echo "$RUN_DIR/milvus23" ;;
     milvus23_auth) echo "$RUN_DIR/milvus23_auth" ;;
+    minio) echo "$RUN_DIR/minio" ;;
+    milvus23_s3) echo "$RUN_DIR/milvus23_s3" ;;
     milvus_lite) echo "$RUN_DIR/milvus_lite" ;;
   esac
 }
@@ -143,7 +156,7 @@ bg_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   ours "$name" "$pid" || return 1
   case "$name" in
-    milvus23|milvus23_auth) group_has_comm "$pid" milvus || return 1 ;;
+    milvus23|milvus23_auth|milvus23_s3) group_has_comm "$pid" milvus || return 1 ;;
   esac
   return 0
 }
@@ -168,7 +181,7 @@ spawn() {
 # SIGTERM to the process group, up to STOP_GRACE seconds, then SIGKILL.
 kill_group() {
   local name=$1 pgid=$2 i grace=$STOP_GRACE
-  case "$name" in milvus23|milvus23_auth) grace=$MILVUS23_STOP_GRACE ;; esac
+  case "$name" in milvus23|milvus23_auth|milvus23_s3) grace=$MILVUS23_STOP_GRACE ;; esac
   group_alive "$pgid" || return 0
   kill -TERM -- "-$pgid" 2>/dev/null || true
   for i in $(seq 1 $((grace * 5))); do
@@ -430,8 +443,9 @@ milvus23_storage_dir() {  # localStorage.path of an instance
   ' "$1/configs/milvus.yaml" 2>/dev/null || true
 }
 
-start_milvus23() {  # start_milvus23 NAME [auth]
-  local name=$1 auth=${2:-} base logfile pidfile port t0=$SECONDS
+start_milvus23() {  # start_milvus23 NAME [auth|s3]
+  local name=$1 mode=${2:-} auth="" base logfile pidfile port t0=$SECONDS
+  [ "$mode" = auth ] && auth=1
   base=$(data_dir_of "$name")
   logfile="$LOG_DIR/$name.log"
   pidfile="$PID_DIR/$name.pid"
@@ -459,6 +473,17 @@ start_milvus23() {  # start_milvus23 NAME [auth]
   port=$(choose_port "$name")
   local args=(--data "$base" --proxy-port "$port")
   [ -n "$auth" ] && args+=(--authorization-enabled true)
+  # Binlogs in MinIO instead of localStorage.path: milvus-server's template
+  # has these keys, so --extra-config sets them (it creates the bucket).
+  if [ "$mode" = s3 ]; then
+    args+=(--extra-config common.storageType=remote
+           --extra-config minio.address=127.0.0.1
+           --extra-config "minio.port=$(saved_port minio)"
+           --extra-config "minio.accessKeyID=$MINIO_ROOT_USER"
+           --extra-config "minio.secretAccessKey=$MINIO_ROOT_PASSWORD"
+           --extra-config "minio.bucketName=$MINIO_BUCKET"
+           --extra-config "minio.rootPath=$MINIO_ROOT_PATH")
+  fi
   # Components register 127.0.0.1 in etcd, not "the first unicastable
   # address" of the machine (which may be missing or change).
   local section
@@ -544,6 +569,72 @@ ETCD
   die "$name: Milvus 2.3 did not answer on 127.0.0.1:${real:-$port} within $((SECONDS - t0))s"
 }
 
+# ---------------------------------------------------------------- MinIO
+
+# Does the MinIO on 127.0.0.1:PORT say it is ready?
+minio_ready() {  # minio_ready PORT
+  curl -sf -o /dev/null --max-time 5 "http://127.0.0.1:$1/minio/health/ready"
+}
+
+# Creates BUCKET unless it exists: a PUT signed with SigV4 by curl itself
+# (no mc, no boto3).  409 BucketAlreadyOwnedByYou counts as done.
+minio_make_bucket() {  # minio_make_bucket PORT BUCKET
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X PUT \
+           --aws-sigv4 "aws:amz:us-east-1:s3" --user "$MINIO_ROOT_USER:$MINIO_ROOT_PASSWORD" \
+           "http://127.0.0.1:$1/$2") || true
+  case "$code" in
+    200|409) return 0 ;;
+    *) log "minio: creating bucket $2 answered HTTP $code"; return 1 ;;
+  esac
+}
+
+start_minio() {
+  local name=minio base logfile pidfile port t0=$SECONDS
+  base=$(data_dir_of "$name")
+  logfile="$LOG_DIR/$name.log"
+  pidfile="$PID_DIR/$name.pid"
+  if bg_running "$name"; then
+    port=$(saved_port "$name")
+    if [ -n "$port" ] && minio_ready "$port"; then
+      minio_make_bucket "$port" "$MINIO_BUCKET" || die "$name: could not create bucket $MINIO_BUCKET"
+      log "$name: already running on 127.0.0.1:$port"
+      return 0
+    fi
+    log "$name: process $(pid_of "$name") does not answer on ${port:-?}: restarting it"
+    kill_group "$name" "$(pid_of "$name")"
+  fi
+  rm -f "$pidfile"
+  ensure_minio
+  mkdir -p "$base" "$LOG_DIR"
+  port=$(choose_port "$name")
+  # The web console would take a random port of its own: it is off.
+  log "$name: starting MinIO on 127.0.0.1:$port"
+  echo "=== $(date '+%F %T') services.sh: minio server --address 127.0.0.1:$port $base" >> "$logfile"
+  spawn "$pidfile" "$logfile" env MINIO_ROOT_USER="$MINIO_ROOT_USER" \
+    MINIO_ROOT_PASSWORD="$MINIO_ROOT_PASSWORD" MINIO_BROWSER=off MINIO_UPDATE=off \
+    "$BIN_DIR/minio" server --quiet --address "127.0.0.1:$port" "$base"
+  local pid
+  pid=$(cat "$pidfile")
+  STARTING_NAME=$name STARTING_PGID=$pid
+  local deadline=$((SECONDS + MINIO_DEADLINE))
+  while [ $SECONDS -lt "$deadline" ]; do
+    kill -0 "$pid" 2>/dev/null || break
+    if minio_ready "$port" && minio_make_bucket "$port" "$MINIO_BUCKET"; then
+      save_port "$name" "$port"
+      STARTING_PGID=""
+      STARTED_IN[$name]=$((SECONDS - t0))
+      log "$name: ready on 127.0.0.1:$port, bucket $MINIO_BUCKET ($((SECONDS - t0))s)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  show_log_tail "$logfile"
+  kill_group "$name" "$pid"
+  rm -f "$pidfile"
+  die "$name: MinIO did not answer on 127.0.0.1:$port within $((SECONDS - t0))s"
+}
+
 # ---------------------------------------------------------------- Milvus Lite
 
 start_milvus_lite() {
@@ -595,6 +686,8 @@ start_one() {
     postgres) start_postgres ;;
     milvus23) start_milvus23 milvus23 ;;
     milvus23_auth) start_milvus23 milvus23_auth auth ;;
+    minio) start_minio ;;
+    milvus23_s3) start_minio && start_milvus23 milvus23_s3 s3 ;;
     milvus_lite) start_milvus_lite ;;
   esac
 }
@@ -609,7 +702,7 @@ stop_one() {
       log "$name: stopping (process group $pid)"
       local binaries=() p
       case "$name" in
-        milvus23|milvus23_auth)
+        milvus23|milvus23_auth|milvus23_s3)
           milvus23_drop_sessions "$name"
           for p in $(group_pids "$pid"); do
             [ "$(cat "/proc/$p/comm" 2>/dev/null)" = milvus ] && binaries+=("$p")
@@ -674,6 +767,12 @@ write_env() {
         "MILVUS_AUTH_PORT=$(saved_port milvus23_auth)" \
         "MILVUS_AUTH_USER=$MILVUS23_AUTH_USER" \
         "MILVUS_AUTH_PASSWORD=$MILVUS23_AUTH_PASSWORD" \
+        "MINIO_ENDPOINT=127.0.0.1:$(saved_port minio)" \
+        "MINIO_ACCESS_KEY=$MINIO_ROOT_USER" \
+        "MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD" \
+        "MINIO_BUCKET=$MINIO_BUCKET" \
+        "MINIO_ROOT_PATH=$MINIO_ROOT_PATH" \
+        "MILVUS_S3_PORT=$(saved_port milvus23_s3)" \
         "MILVUS_LITE_PORT=$(saved_port milvus_lite)" \
         "MILVUS_LITE_DATA_DIR=$(data_dir_of milvus_lite)" \
         "VENV=$VENV"; do
@@ -698,7 +797,7 @@ for arg in "$@"; do
     --no-build) NO_BUILD=1 ;;
     --clean) CLEAN=1 ;;
     -h|--help) usage ;;
-    postgres|milvus23|milvus23_auth|milvus_lite) names+=("$arg") ;;
+    postgres|milvus23|milvus23_auth|minio|milvus23_s3|milvus_lite) names+=("$arg") ;;
     *) echo "unknown argument: $arg" >&2; usage ;;
   esac
 done
@@ -739,6 +838,9 @@ do_start() {
     echo
   done
   echo "  Milvus 2.3 local storage (binlogs): $(grep '^export MILVUS_DATA_DIR=' "$RUN_DIR/env" | cut -d= -f2-)"
+  if is_running minio; then
+    echo "  MinIO (binlogs of milvus23_s3): s3://$MINIO_BUCKET/$MINIO_ROOT_PATH/ at 127.0.0.1:$(saved_port minio)"
+  fi
 }
 
 do_stop() {
