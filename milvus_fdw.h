@@ -242,6 +242,7 @@ typedef struct MilvusUpperInfo
 	int			search_kind;	/* MILVUS_SEARCH_*, or -1 */
 	char	   *search_field;	/* the vector field searched */
 	Expr	   *query_vector;	/* Const or Param */
+	Expr	   *distance;		/* the ORDER BY expression Milvus scores */
 } MilvusUpperInfo;
 
 extern void milvusGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,

@@ -109,6 +109,16 @@ SELECT id, vec <#> '{1,0,0,0}' AS neg_ip FROM vip ORDER BY vec <#> '{1,0,0,0}' L
 -- COSINE: <=> is 1 - cosine similarity
 SELECT id, round((vec <=> '{1,0,0,0}')::numeric, 6) AS distance
   FROM vcos ORDER BY vec <=> '{1,0,0,0}' LIMIT 3;
+-- the distance is Milvus's score, converted; the vector is fetched only
+-- when the query selects it, and then the two agree
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT id, vec, vec <=> '{1,0,0,0}' AS d FROM vcos ORDER BY vec <=> '{1,0,0,0}' LIMIT 2;
+SELECT id, round((vec <=> '{1,0,0,0}')::numeric, 6) AS remote,
+       round(milvus_cosine_distance(vec, '{1,0,0,0}')::numeric, 6) AS local
+  FROM vcos ORDER BY vec <=> '{1,0,0,0}' LIMIT 2;
+-- an expression over the distance uses the score too
+SELECT id, round((2 * (vec <-> '{10.3,0,0,0}'))::numeric, 4) AS twice
+  FROM vl2 ORDER BY vec <-> '{10.3,0,0,0}' LIMIT 2;
 -- OFFSET goes to Milvus too
 SELECT id FROM vl2 ORDER BY vec <-> '{10.3,0,0,0}' LIMIT 2 OFFSET 2;
 -- a prepared statement with the vector as a parameter

@@ -26,6 +26,7 @@
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
@@ -88,6 +89,8 @@ typedef struct MilvusScanState
 	List	   *cond_exprs;		/* pushed WHERE clauses (fdw_exprs prefix) */
 	ExprState  *query_vector;	/* the search's vector, evaluated at start */
 	List	   *attnums;		/* columns to fill */
+	int		   *slot_pos;		/* per column: its place in the scan tuple */
+	int			distance_pos;	/* where a search's distance goes, or -1 */
 	char	  **fields;			/* their fields (output_fields) */
 	int			nfields;
 	bool		always_false;
@@ -108,6 +111,7 @@ typedef struct MilvusScanState
 	Milvus__Proto__Schema__FieldData **page_cols;	/* per fetched column */
 	int		  **page_value_index;	/* row -> value, for compact nullable columns */
 	Milvus__Proto__Schema__FieldData *page_pk;
+	float	   *page_scores;	/* a search's scores, best first */
 	int			page_rows;
 	int			next_row;
 	bool		done;
@@ -265,6 +269,72 @@ needed_attnums(RelOptInfo *baserel, List *local_conds)
 	return result;
 }
 
+/* What search_scan_tlist() collects from a target list. */
+typedef struct SearchTlistContext
+{
+	Expr	   *distance;		/* the expression Milvus scores */
+	List	   *vars;			/* Vars read outside it */
+	bool		has_distance;
+	bool		whole_row;
+} SearchTlistContext;
+
+static bool
+search_tlist_walker(Node *node, SearchTlistContext *cxt)
+{
+	if (node == NULL)
+		return false;
+	if (equal(node, cxt->distance))
+	{
+		cxt->has_distance = true;
+		return false;			/* its vector need not be fetched */
+	}
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varattno <= 0)
+			cxt->whole_row = true;
+		else if (!list_member(cxt->vars, var))
+			cxt->vars = lappend(cxt->vars, var);
+		return false;
+	}
+	return expression_tree_walker(node, search_tlist_walker, cxt);
+}
+
+/*
+ * The scan tuple of a search: the columns the query reads, then the
+ * distance, which Milvus returns as each hit's score.  So the ORDER BY
+ * expression is never recomputed here, and a vector column only selected
+ * through it is not fetched.  NIL (compute locally) when the query needs
+ * a whole row or a system column.
+ */
+static List *
+search_scan_tlist(List *tlist, Expr *distance, List **attnums)
+{
+	SearchTlistContext cxt = {distance, NIL, false, false};
+	List	   *scan_tlist = NIL;
+	ListCell   *lc;
+
+	search_tlist_walker((Node *) tlist, &cxt);
+	if (cxt.whole_row)
+		return NIL;
+	*attnums = NIL;
+	foreach(lc, cxt.vars)
+	{
+		Var		   *var = lfirst(lc);
+
+		*attnums = lappend_int(*attnums, var->varattno);
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) copyObject(var),
+											 list_length(scan_tlist) + 1, NULL, false));
+	}
+	if (cxt.has_distance)
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) copyObject(distance),
+											 list_length(scan_tlist) + 1, NULL, false));
+	return scan_tlist;
+}
+
 ForeignScan *
 milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 					 ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -286,6 +356,8 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 				search_kind = -1;
 	char	   *search_field = "";
 	Expr	   *query_vector = NULL;
+	List	   *attnums;
+	bool		conds_in_private;
 
 	if (IS_UPPER_REL(foreignrel))
 	{
@@ -317,6 +389,8 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 			local_exprs = lappend(local_exprs, rinfo->clause);
 	}
 
+	attnums = needed_attnums(baserel, info->local_conds);
+
 	/* a final path: LIMIT/OFFSET, and maybe a search (upper.c) */
 	if (path_private != NIL)
 	{
@@ -325,22 +399,29 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 		search_kind = intVal(lthird(path_private));
 		if (search_kind >= 0)
 		{
+			List	   *search_attnums;
+
 			mode = MILVUS_SCAN_SEARCH;
 			query_vector = (Expr *) lfourth(path_private);
 			search_field = strVal(list_nth(path_private, 4));
+			fdw_scan_tlist = search_scan_tlist(tlist, (Expr *) list_nth(path_private, 5),
+											   &search_attnums);
+			if (fdw_scan_tlist != NIL)
+				attnums = search_attnums;
 		}
 	}
 
 	/*
 	 * The pushed WHERE clauses go in fdw_exprs, where setrefs processes
-	 * their parameters; but an upper-rel scan (scanrelid 0) has no scan
-	 * tuple for their Vars, so there they travel in fdw_private.
+	 * their parameters; but when the scan tuple is not the table's row (an
+	 * upper-rel scan, a search returning its distance) their Vars have no
+	 * place in it, so there they travel in fdw_private.
 	 */
-	fdw_exprs = scan_relid > 0 ? list_copy(remote_exprs) : NIL;
+	conds_in_private = scan_relid == 0 || fdw_scan_tlist != NIL;
+	fdw_exprs = conds_in_private ? NIL : list_copy(remote_exprs);
 	if (query_vector)
 		fdw_exprs = lappend(fdw_exprs, query_vector);
-	fdw_private = list_make4(makeString(info->collection),
-							 needed_attnums(baserel, info->local_conds),
+	fdw_private = list_make4(makeString(info->collection), attnums,
 							 makeInteger(info->always_false),
 							 makeInteger(limit));
 	fdw_private = lappend(fdw_private, makeInteger(offset));
@@ -348,9 +429,9 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 	fdw_private = lappend(fdw_private, makeInteger((int) info->relid));
 	fdw_private = lappend(fdw_private, makeInteger(search_kind));
 	fdw_private = lappend(fdw_private, makeString(search_field));
-	fdw_private = lappend(fdw_private, makeInteger(scan_relid > 0 ? list_length(remote_exprs) : 0));
+	fdw_private = lappend(fdw_private, makeInteger(conds_in_private ? 0 : list_length(remote_exprs)));
 	fdw_private = lappend(fdw_private, makeInteger((int) baserel->relid));
-	fdw_private = lappend(fdw_private, scan_relid > 0 ? NIL : remote_exprs);
+	fdw_private = lappend(fdw_private, conds_in_private ? remote_exprs : NIL);
 
 	return make_foreignscan(tlist, local_exprs, scan_relid, fdw_exprs,
 							fdw_private, fdw_scan_tlist, NIL, outer_plan);
@@ -446,6 +527,45 @@ choose_consistency(MilvusScanState *st)
 		(req).guarantee_timestamp = (st)->guarantee_ts; \
 	} while (0)
 
+/*
+ * Where each fetched column goes in the scan tuple: its attribute, or its
+ * place in fdw_scan_tlist, where a search also puts its distance.
+ */
+static void
+map_scan_tuple(MilvusScanState *st, ForeignScan *fsplan)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	st->slot_pos = palloc(sizeof(int) * (list_length(st->attnums) + 1));
+	st->distance_pos = -1;
+	foreach(lc, st->attnums)
+		st->slot_pos[i++] = lfirst_int(lc) - 1;
+	if (st->mode != MILVUS_SCAN_SEARCH || fsplan->fdw_scan_tlist == NIL)
+		return;
+	i = 0;
+	foreach(lc, fsplan->fdw_scan_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (IsA(tle->expr, Var))
+		{
+			ListCell   *lc2;
+			int			j = 0;
+
+			foreach(lc2, st->attnums)
+			{
+				if (lfirst_int(lc2) == ((Var *) tle->expr)->varattno)
+					st->slot_pos[j] = i;
+				j++;
+			}
+		}
+		else
+			st->distance_pos = i;
+		i++;
+	}
+}
+
 void
 milvusBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -463,6 +583,9 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	Index		rtindex = fsplan->scan.scanrelid > 0 ? fsplan->scan.scanrelid :
 		(Index) intVal(list_nth(priv, ScanPrivateRtIndex));
 	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+	bool		conds_in_private = fsplan->scan.scanrelid == 0 || fsplan->fdw_scan_tlist != NIL;
+	Index		cond_rtindex = conds_in_private ?
+		(Index) intVal(list_nth(priv, ScanPrivateRtIndex)) : rtindex;
 	Oid			userid = rte->checkAsUser;
 	int			nconds = intVal(list_nth(priv, ScanPrivateNumConds));
 	ListCell   *lc;
@@ -477,9 +600,9 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	st->mode = intVal(list_nth(priv, ScanPrivateMode));
 	st->search_kind = intVal(list_nth(priv, ScanPrivateSearchKind));
 	st->search_field = strVal(list_nth(priv, ScanPrivateSearchField));
-	st->cond_exprs = fsplan->scan.scanrelid > 0 ?
-		list_copy_head(fsplan->fdw_exprs, nconds) :
-		(List *) list_nth(priv, ScanPrivateUpperConds);
+	st->cond_exprs = conds_in_private ?
+		(List *) list_nth(priv, ScanPrivateUpperConds) :
+		list_copy_head(fsplan->fdw_exprs, nconds);
 	if (st->limit >= 0 && st->mode == MILVUS_SCAN_QUERY)
 		st->limit += st->skip;	/* fetched, then skipped */
 
@@ -495,9 +618,10 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	st->conn = scan_connection(relid, userid, &topts);
 	st->consistency_level = topts.consistency_level;
 	st->search_params = topts.search_params;
-	st->info = make_rel_info(st->conn, st->rel, rtindex, st->collection);
+	st->info = make_rel_info(st->conn, st->rel, cond_rtindex, st->collection);
 	if (st->mode == MILVUS_SCAN_SEARCH)
 		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
+	map_scan_tuple(st, fsplan);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -884,13 +1008,37 @@ search(MilvusScanState *st, ForeignScanState *node)
 		st->page_fields = resp->results->fields_data;
 		st->page_nfields = resp->results->n_fields_data;
 		st->page_rows = (int) resp->results->topks[0];
+		if (resp->results->n_scores < (size_t) st->page_rows)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Milvus Search on collection \"%s\" returned %zu scores for %d hits",
+							st->collection, resp->results->n_scores, st->page_rows)));
+		st->page_scores = resp->results->scores;
 	}
 	bind_page_columns(st, "Search");
 	MemoryContextSwitchTo(oldcxt);
 	return st->page_rows > 0;
 }
 
-/* Row `row` of the current page as values of the table's columns. */
+/*
+ * A hit's score in the distance operator's meaning (pgvector's): Milvus
+ * scores L2 as the squared distance, IP and COSINE as similarities.
+ */
+static double
+score_distance(int kind, float score)
+{
+	switch (kind)
+	{
+		case MILVUS_SEARCH_L2:
+			return sqrt(Max((double) score, 0.0));
+		case MILVUS_SEARCH_IP:
+			return -(double) score;
+		default:
+			return 1.0 - (double) score;
+	}
+}
+
+/* Row `row` of the current page as the scan tuple's values. */
 static void
 fill_row(MilvusScanState *st, int row, TupleDesc tupdesc, Datum *values, bool *nulls)
 {
@@ -900,16 +1048,23 @@ fill_row(MilvusScanState *st, int row, TupleDesc tupdesc, Datum *values, bool *n
 	memset(nulls, true, sizeof(bool) * tupdesc->natts);
 	foreach(lc, st->attnums)
 	{
-		int			attnum = lfirst_int(lc);
+		MilvusScanColumn *col = &st->info->columns[lfirst_int(lc) - 1];
 		int		   *index = st->page_value_index[i];
+		int			pos = st->slot_pos[i];
 		Milvus__Proto__Schema__FieldData *fd = st->page_cols[i++];
-		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
 		int			idx = index ? index[row] : row;
 
 		if (fd->n_valid_data > 0 && !fd->valid_data[row])
 			continue;
-		values[attnum - 1] = milvus_field_datum(fd, idx, att->atttypid, NameStr(att->attname));
-		nulls[attnum - 1] = false;
+		values[pos] = milvus_field_datum(fd, idx, col->typid, col->name);
+		nulls[pos] = false;
+	}
+	/* a search's distance; NULL when a NULL query vector made it a query */
+	if (st->distance_pos >= 0 && st->mode == MILVUS_SCAN_SEARCH)
+	{
+		values[st->distance_pos] =
+			Float8GetDatum(score_distance(st->search_kind, st->page_scores[row]));
+		nulls[st->distance_pos] = false;
 	}
 }
 
@@ -1036,8 +1191,12 @@ milvusExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		appendStringInfoChar(&buf, ']');
 	}
 	if (st->mode == MILVUS_SCAN_SEARCH)
+	{
 		appendStringInfo(&buf, ", anns_field=%s, metric=%s, topk=" INT64_FORMAT,
 						 st->search_field, metrics[st->search_kind], st->limit);
+		if (st->distance_pos >= 0)
+			appendStringInfoString(&buf, ", distance=score");
+	}
 	else if (st->limit >= 0)
 		appendStringInfo(&buf, ", limit=" INT64_FORMAT, st->limit - st->skip);
 	if (st->skip > 0)

@@ -190,6 +190,7 @@ note_search(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ordered_rel)
 			upper->search_kind = kind;
 			upper->search_field = info->columns[var->varattno - 1].field;
 			upper->query_vector = vec;
+			upper->distance = (Expr *) op;
 			ordered_rel->fdw_private = upper;
 		}
 		return;
@@ -258,7 +259,10 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *final_rel,
 							 makeInteger(ordered ? ordered->search_kind : -1),
 							 ordered ? (Node *) ordered->query_vector : NULL);
 	if (ordered)
+	{
 		fdw_private = lappend(fdw_private, makeString(ordered->search_field));
+		fdw_private = lappend(fdw_private, ordered->distance);
+	}
 	add_path(final_rel, (Path *)
 			 create_foreign_upper_path(root, base, root->upper_targets[UPPERREL_FINAL],
 									   rows, 25.0, 25.0 + rows * 0.02, pathkeys,
