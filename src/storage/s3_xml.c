@@ -70,6 +70,11 @@ struct XmlParser
 
 /* ---------------------------------------------------------------- errors */
 
+#if defined(__GNUC__)
+static int	fail(XmlParser *xp, S3XmlStatus status, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+#endif
+
 /* Record the first failure; always returns 0 so callers can `return fail(...)`. */
 static int
 fail(XmlParser *xp, S3XmlStatus status, const char *fmt,...)
