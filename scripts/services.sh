@@ -591,6 +591,9 @@ minio_make_bucket() {  # minio_make_bucket PORT BUCKET
 
 start_minio() {
   local name=minio base logfile pidfile port t0=$SECONDS
+  # `start minio milvus23_s3` asks twice: once is enough.
+  [ -n "${MINIO_CHECKED:-}" ] && return 0
+  MINIO_CHECKED=1
   base=$(data_dir_of "$name")
   logfile="$LOG_DIR/$name.log"
   pidfile="$PID_DIR/$name.pid"
@@ -844,9 +847,12 @@ do_start() {
 }
 
 do_stop() {
-  local name i
-  # Reverse order.
-  for ((i = $# ; i >= 1 ; i--)); do stop_one "${!i}"; done
+  local i
+  # Reverse order of ALL_SERVICES, whatever the order given: a Milvus stops
+  # before the MinIO it keeps its data in.
+  for ((i = ${#ALL_SERVICES[@]} - 1; i >= 0; i--)); do
+    if [[ " $* " == *" ${ALL_SERVICES[i]} "* ]]; then stop_one "${ALL_SERVICES[i]}"; fi
+  done
 }
 
 case "$cmd" in
