@@ -772,7 +772,12 @@ s3_client_list(S3Client *c, const char *prefix)
 	char	   *token = NULL;
 	List	   *objects = NIL;
 	bool		more = true;
+	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext pagecxt;
 
+	/* each page's body and parse live only until its keys are copied out */
+	pagecxt = AllocSetContextCreate(CurrentMemoryContext, "milvus_fdw S3 listing page",
+									ALLOCSET_DEFAULT_SIZES);
 	while (more)
 	{
 		SigV4Param	params[4];
@@ -794,6 +799,7 @@ s3_client_list(S3Client *c, const char *prefix)
 		if (token)
 			params[nparams++] = (SigV4Param) {"continuation-token", token};
 
+		MemoryContextSwitchTo(pagecxt);
 		s3_request(c, path, sigv4_canonical_query(params, nparams), NULL, what, &r);
 		if (r.status != 200)
 			raise_for_answer(c, &r, what, true);
@@ -807,6 +813,7 @@ s3_client_list(S3Client *c, const char *prefix)
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 					 errmsg("object storage at %s sent an unreadable answer for %s", c->base_url, what),
 					 errdetail("%s.", err)));
+		MemoryContextSwitchTo(callercxt);
 		for (i = 0; i < listing.nobjects; i++)
 		{
 			StorageObject *obj;
@@ -827,10 +834,13 @@ s3_client_list(S3Client *c, const char *prefix)
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("object storage at %s repeated a continuation token for %s",
 							c->base_url, what)));
+		if (token)
+			pfree(token);
 		token = more ? pstrdup(listing.next_token) : NULL;
-		pfree(r.body);
+		MemoryContextReset(pagecxt);
 		CHECK_FOR_INTERRUPTS();
 	}
+	MemoryContextDelete(pagecxt);
 	/* S3 sends keys in this order already; the contract does not rely on it */
 	list_sort(objects, storage_object_cmp);
 	return objects;
