@@ -15,9 +15,10 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libzstd-dev libssl-dev
   pkg-config make gcc
 )
-# More packages for later suites (e.g. mariadb-server postgresql-15-mysql-fdw
-# libpostgresql-jdbc-java libmariadb-java).
-EXTRA_APT_PACKAGES=()
+# More packages for test suites: clang with libFuzzer for the S3 XML fuzzer
+# (test/fuzz_s3xml); later suites add theirs (e.g. mariadb-server
+# postgresql-15-mysql-fdw libpostgresql-jdbc-java libmariadb-java).
+EXTRA_APT_PACKAGES=(clang-14 libclang-rt-14-dev)
 
 # Python packages of $VENV: the embedded Milvus 2.3 server (milvus-server CLI),
 # Milvus Lite 3.x (imports pymilvus.grpc_gen, so pymilvus goes beside it), and
