@@ -47,7 +47,7 @@ STOP_GRACE=${STOP_GRACE:-30}
 MILVUS23_STOP_GRACE=${MILVUS23_STOP_GRACE:-10}
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
