@@ -26,7 +26,10 @@ OBJS = \
 	src/distance.o \
 	src/upper.o \
 	src/deparse.o \
+	src/segments.o \
+	src/binlog_scan.o \
 	src/milvus/grpc_call.o \
+	$(patsubst %.c,%.o,$(wildcard src/binlog/*.c src/storage/*.c)) \
 	$(PROTO_OBJS)
 
 # Regression suites: sql/<name>.sql with expected/<name>.out, every file but

@@ -45,6 +45,13 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("milvus_fdw.binlog_min_rows",
+							"Collections with at least this many rows are read from binlogs by scan_method 'auto'.",
+							"Below it a Query scan is cheaper than the Flush a binlog scan starts with.",
+							&milvus_binlog_min_rows,
+							50000, 0, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("milvus_fdw");
 }
 
@@ -81,6 +88,11 @@ milvus_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExplainDirectModify = milvusExplainForeignScan;
 	routine->ImportForeignSchema = milvusImportForeignSchema;
 	routine->GetForeignUpperPaths = milvusGetForeignUpperPaths;
+	routine->IsForeignScanParallelSafe = milvusIsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = milvusEstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = milvusInitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = milvusReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = milvusInitializeWorkerForeignScan;
 
 	PG_RETURN_POINTER(routine);
 }

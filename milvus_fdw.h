@@ -19,6 +19,7 @@
 #include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
 #include "utils/relcache.h"
+#include "access/parallel.h"
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -92,7 +93,13 @@ typedef struct MilvusTableOptions
 	char	   *index_type;		/* for auto-created collections */
 	char	   *metric_type;
 	char	   *search_params;	/* JSON; else the milvus_fdw.search_params GUC */
+	int			scan_method;	/* MILVUS_METHOD_* */
 } MilvusTableOptions;
+
+/* scan_method, in the order of the option's choices */
+#define MILVUS_METHOD_AUTO		0
+#define MILVUS_METHOD_QUERY		1
+#define MILVUS_METHOD_BINLOG	2
 
 extern void milvus_server_options(ForeignServer *server, MilvusServerOptions *opts);
 extern void milvus_user_options(UserMapping *mapping, MilvusUserOptions *opts);
@@ -118,6 +125,7 @@ extern uint64 milvus_conn_last_write(MilvusConn *conn);
 extern uint64 milvus_conn_now(MilvusConn *conn);
 extern const char *milvus_conn_server_version(MilvusConn *conn, bool refresh);
 extern bool milvus_conn_pages_in_pk_order(MilvusConn *conn);
+extern ProtobufCAllocator milvus_pb_allocator;	/* palloc in the current context */
 extern ProtobufCMessage *milvus_call(MilvusConn *conn, const char *method,
 									 const ProtobufCMessage *request,
 									 const ProtobufCMessageDescriptor *response_type,
@@ -138,6 +146,7 @@ extern char *milvus_all_rows_expr(const char *pk_field, int pk_type);
 typedef struct MilvusField
 {
 	char	   *name;			/* "$meta" for the dynamic field */
+	int64		field_id;		/* names its binlog directory; 0 if unknown */
 	int			data_type;		/* schema.DataType */
 	int			element_type;	/* for Array */
 	bool		is_primary_key;
@@ -208,9 +217,12 @@ typedef struct MilvusRelInfo
 	List	   *remote_conds;	/* RestrictInfos Milvus evaluates */
 	List	   *local_conds;	/* RestrictInfos evaluated here */
 	bool		always_false;	/* a pushed qual is constant false */
+	int			scan_method;	/* MILVUS_METHOD_QUERY or _BINLOG */
+	char	   *method_reason;	/* why, for EXPLAIN; NULL: no storage, no choice */
 } MilvusRelInfo;
 
 extern int	milvus_fetch_size;
+extern int	milvus_binlog_min_rows;
 extern char *milvus_search_params;
 extern void milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 extern void milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
@@ -252,8 +264,76 @@ extern const char *milvus_vector_metric(MilvusRelInfo *info, const char *field);
 extern bool milvus_scan_can_delete_directly(ForeignScan *fscan);
 extern bool milvusAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
 									  BlockNumber *totalpages);
+extern bool milvusIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+											RangeTblEntry *rte);
+extern Size milvusEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt);
+extern void milvusInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+										   void *coordinate);
+extern void milvusReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+											 void *coordinate);
+extern void milvusInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+											  void *coordinate);
 extern bool milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
 										 const char **collection, const char **expr);
+
+/* ---- segments.c: the binlog files of a collection ---- */
+
+struct MilvusStorage;
+
+/* One binlog file; log_id first, for sorting. */
+typedef struct MilvusBinlogRef
+{
+	int64		log_id;
+	char	   *key;			/* relative to the storage root */
+	int64		size;
+} MilvusBinlogRef;
+
+typedef struct MilvusSegment
+{
+	int64		segment_id;
+	int64		partition_id;
+	int64		num_rows;		/* as Milvus reports it, before deletes */
+	bool		level0;			/* delete-only (Milvus 2.4+) */
+	int			nfields;
+	int			nbatches;
+	MilvusBinlogRef **logs;		/* [field][batch], per the plan's field ids */
+} MilvusSegment;
+
+typedef struct MilvusBinlogPlan
+{
+	uint64		snapshot_ts;	/* the Flush's timestamp: what the scan sees */
+	int			nsegments;
+	MilvusSegment *segments;
+	int			nbatches;		/* over all segments */
+	int64		total_rows;
+	List	   *delta_keys;		/* delta logs of live segments */
+	char	   *fallback;		/* why the files cannot be read, or NULL */
+} MilvusBinlogPlan;
+
+extern MilvusBinlogPlan *milvus_binlog_plan(MilvusConn *conn, struct MilvusStorage *storage,
+											MilvusCollection *coll, int nfields,
+											const int64 *field_ids);
+
+/* ---- binlog_scan.c: reading a collection from its binlogs ---- */
+
+typedef struct MilvusBinlogScan MilvusBinlogScan;
+
+extern MilvusBinlogScan *milvus_binlog_scan_create(MilvusConn *conn, ForeignServer *server,
+												   Oid userid, MilvusRelInfo *info,
+												   List *attnums, MemoryContext cxt);
+extern void milvus_binlog_scan_start(MilvusBinlogScan *bs);
+extern bool milvus_binlog_scan_started(MilvusBinlogScan *bs);
+extern Size milvus_binlog_scan_dsm_size(MilvusBinlogScan *bs, void **plan);
+extern void milvus_binlog_scan_dsm_init(MilvusBinlogScan *bs, void *plan, void *coordinate);
+extern void milvus_binlog_scan_dsm_attach(MilvusBinlogScan *bs, void *coordinate);
+extern void milvus_binlog_scan_dsm_reinit(void *coordinate);
+extern const char *milvus_binlog_scan_fallback(MilvusBinlogScan *bs);
+extern bool milvus_binlog_scan_claim_query(MilvusBinlogScan *bs);
+extern uint64 milvus_binlog_scan_snapshot(MilvusBinlogScan *bs);
+extern int	milvus_binlog_scan_batches(MilvusBinlogScan *bs);
+extern void milvus_binlog_scan_rescan(MilvusBinlogScan *bs);
+extern bool milvus_binlog_scan_next(MilvusBinlogScan *bs, Datum *values, bool *nulls,
+									const int *slot_pos);
 
 /* ---- deparse.c: WHERE clauses as Milvus boolean expressions ---- */
 
@@ -281,6 +361,9 @@ extern Datum milvus_field_datum(struct Milvus__Proto__Schema__FieldData *fd, int
 								Oid typid, const char *column);
 extern int	milvus_field_rows(struct Milvus__Proto__Schema__FieldData *fd);
 extern int	milvus_field_values(struct Milvus__Proto__Schema__FieldData *fd);
+struct Milvus__Proto__Schema__ScalarField;
+extern struct Milvus__Proto__Schema__ScalarField *milvus_unpack_scalar_field(const uint8 *data,
+																			 size_t len);
 
 /* ---- modify.c ---- */
 

@@ -115,7 +115,7 @@ pb_free(void *allocator_data, void *pointer)
 		pfree(pointer);
 }
 
-static ProtobufCAllocator pb_allocator = {pb_alloc, pb_free, NULL};
+ProtobufCAllocator milvus_pb_allocator = {pb_alloc, pb_free, NULL};
 
 /* ---- cache maintenance ---- */
 
@@ -668,7 +668,7 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 	if (grpc_code)
 		*grpc_code = MV_GRPC_OK;
 
-	response = protobuf_c_message_unpack(response_type, &pb_allocator,
+	response = protobuf_c_message_unpack(response_type, &milvus_pb_allocator,
 										 result.response_len, result.response);
 	if (response == NULL)
 		ereport(ERROR,

@@ -1125,6 +1125,16 @@ milvus_field_datum(Milvus__Proto__Schema__FieldData *fd, int idx, Oid typid, con
 	return (Datum) 0;
 }
 
+/*
+ * One row of an Array field as Milvus stores it in a binlog: a serialized
+ * ScalarField.  NULL when the bytes do not parse.
+ */
+Milvus__Proto__Schema__ScalarField *
+milvus_unpack_scalar_field(const uint8 *data, size_t len)
+{
+	return milvus__proto__schema__scalar_field__unpack(&milvus_pb_allocator, len, data);
+}
+
 /* Rows in a result column. */
 int
 milvus_field_rows(Milvus__Proto__Schema__FieldData *fd)

@@ -63,6 +63,7 @@ static const char *const milvus_type_choices[] = {
 	"BFloat16Vector", "SparseFloatVector", NULL
 };
 static const char *const insert_mode_choices[] = {"insert", "upsert", NULL};
+static const char *const scan_method_choices[] = {"auto", "query", "binlog", NULL};
 static const char *const metric_choices[] = {
 	"L2", "IP", "COSINE", "HAMMING", "JACCARD", NULL
 };
@@ -111,6 +112,7 @@ static const MilvusOption milvus_options[] = {
 	{"index_type", ForeignTableRelationId, OPT_NAME},
 	{"metric_type", ForeignTableRelationId, OPT_CHOICE, 0, 0, metric_choices},
 	{"search_params", ForeignTableRelationId, OPT_JSON},
+	{"scan_method", ForeignTableRelationId, OPT_CHOICE, 0, 0, scan_method_choices},
 
 	/* column */
 	{"field", AttributeRelationId, OPT_NAME},
@@ -639,6 +641,8 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 			opts->index_type = value;
 		else if (strcmp(name, "search_params") == 0)
 			opts->search_params = value;
+		else if (strcmp(name, "scan_method") == 0)
+			opts->scan_method = parse_choice_option(find_option(name, ForeignTableRelationId), value);
 		else if (strcmp(name, "metric_type") == 0)
 			opts->metric_type = (char *) metric_choices[parse_choice_option(find_option(name, ForeignTableRelationId), value)];
 	}

@@ -52,6 +52,8 @@
 
 /* Rows per Query page; Milvus caps limit + offset at 16384. */
 int			milvus_fetch_size = 8192;
+/* Collections this big are read from binlogs by scan_method 'auto'. */
+int			milvus_binlog_min_rows = 50000;
 
 /* Search parameters (JSON), e.g. {"ef": 64} or {"nprobe": 16}. */
 char	   *milvus_search_params = "";
@@ -70,7 +72,9 @@ enum ScanPrivateIndex
 	ScanPrivateSearchField,		/* String: the vector field searched */
 	ScanPrivateNumConds,		/* Integer: fdw_exprs that are WHERE clauses */
 	ScanPrivateRtIndex,			/* Integer: range table index of the table */
-	ScanPrivateUpperConds		/* List: pushed WHERE of an upper-rel scan */
+	ScanPrivateUpperConds,		/* List: pushed WHERE of an upper-rel scan */
+	ScanPrivateMethod,			/* Integer: MILVUS_METHOD_QUERY or _BINLOG */
+	ScanPrivateMethodReason		/* String: why, "" if no choice was made */
 };
 
 /* Executor state of one scan. */
@@ -91,6 +95,11 @@ typedef struct MilvusScanState
 	List	   *attnums;		/* columns to fill */
 	int		   *slot_pos;		/* per column: its place in the scan tuple */
 	int			distance_pos;	/* where a search's distance goes, or -1 */
+	int			method;			/* MILVUS_METHOD_QUERY or _BINLOG */
+	char	   *method_reason;
+	MilvusBinlogScan *binlog;	/* the binlog reader, for MILVUS_METHOD_BINLOG */
+	void	   *binlog_plan;	/* parallel leader: planned, not yet in DSM */
+	uint64		min_read_ts;	/* a Query sees at least this (binlog fallback) */
 	char	  **fields;			/* their fields (output_fields) */
 	int			nfields;
 	bool		always_false;
@@ -124,6 +133,8 @@ typedef struct MilvusScanState
 } MilvusScanState;
 
 static bool fetch_page(MilvusScanState *st);
+static TupleTableSlot *query_row(MilvusScanState *st, ForeignScanState *node,
+								 TupleTableSlot *slot);
 
 /* ---- planning ---- */
 
@@ -195,6 +206,78 @@ is_const_false(Expr *clause)
 		!DatumGetBool(((Const *) clause)->constvalue);
 }
 
+/* The server keeps Milvus's object storage in its options. */
+static bool
+server_has_storage(Oid foreigntableid)
+{
+	MilvusServerOptions sopts;
+
+	milvus_server_options(GetForeignServer(GetForeignTable(foreigntableid)->serverid), &sopts);
+	return sopts.storage_path != NULL || sopts.storage_endpoint != NULL;
+}
+
+/*
+ * Query or binlog export.  'auto' reads binlogs when the whole collection
+ * is wanted (no WHERE clause for Milvus) and it is big enough to pay for
+ * the Flush a binlog scan starts with; a binlog scan filters every WHERE
+ * clause locally.
+ */
+static void
+choose_scan_method(RelOptInfo *baserel, MilvusRelInfo *info, Oid foreigntableid,
+				   MilvusTableOptions *topts)
+{
+	bool		has_storage = server_has_storage(foreigntableid);
+	const char *version;
+
+	info->scan_method = MILVUS_METHOD_QUERY;
+	if (topts->scan_method == MILVUS_METHOD_QUERY)
+	{
+		info->method_reason = has_storage ? "table option scan_method 'query'" : NULL;
+		return;
+	}
+	if (!has_storage)
+	{
+		if (topts->scan_method == MILVUS_METHOD_BINLOG)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("scan_method 'binlog' of foreign table \"%s\" needs Milvus's object storage",
+							get_rel_name(foreigntableid)),
+					 errhint("Set the server's storage_path (local storage) or storage_endpoint (MinIO/S3).")));
+		return;
+	}
+	version = milvus_conn_server_version(info->conn, false);
+	if (topts->scan_method == MILVUS_METHOD_BINLOG)
+	{
+		if (topts->partition)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("scan_method 'binlog' of foreign table \"%s\" cannot read only partition \"%s\"",
+							get_rel_name(foreigntableid), topts->partition),
+					 errhint("Use scan_method 'query' or 'auto' for a table bound to a partition.")));
+		info->scan_method = MILVUS_METHOD_BINLOG;
+		info->method_reason = "table option scan_method 'binlog'";
+		/* Milvus filters nothing: every clause is checked here */
+		info->local_conds = list_concat(info->local_conds, info->remote_conds);
+		info->remote_conds = NIL;
+		info->always_false = false;
+		return;
+	}
+	if (version && strncmp(version, "milvus_lite", 11) == 0)
+		info->method_reason = "Milvus Lite keeps no binlogs";
+	else if (topts->partition)
+		info->method_reason = "the table reads one partition";
+	else if (info->remote_conds != NIL)
+		info->method_reason = "a WHERE clause goes to Milvus";
+	else if (info->row_count < milvus_binlog_min_rows)
+		info->method_reason = psprintf("%.0f rows, fewer than milvus_fdw.binlog_min_rows",
+									   info->row_count);
+	else
+	{
+		info->scan_method = MILVUS_METHOD_BINLOG;
+		info->method_reason = "whole collection";
+	}
+}
+
 void
 milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -215,6 +298,8 @@ milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 		if (is_const_false(lfirst_node(RestrictInfo, lc)->clause))
 			info->always_false = true;
 
+	choose_scan_method(baserel, info, foreigntableid, &topts);
+
 	sel = clauselist_selectivity(root, extract_actual_clauses(baserel->baserestrictinfo, false),
 								 baserel->relid, JOIN_INNER, NULL);
 	baserel->tuples = Max(info->row_count, 1);
@@ -231,17 +316,75 @@ estimate_costs(RelOptInfo *baserel, double rows, Cost *startup, Cost *total)
 	*total = *startup + pages * 10.0 + rows * (cpu_tuple_cost + 0.01 * baserel->reltarget->width / 8);
 }
 
+/*
+ * Cost of a binlog scan: the Flush and listing first, then decoding every
+ * row of the collection (the filter is local), cheaper per row than a
+ * Query page's transfer and conversion.
+ */
+static void
+estimate_binlog_costs(RelOptInfo *baserel, double divisor, Cost *startup, Cost *total)
+{
+	double		tuples = baserel->tuples;
+
+	*startup = 500.0;
+	*total = *startup + tuples * (cpu_tuple_cost + 0.0001 * baserel->reltarget->width) / divisor;
+}
+
 void
 milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
+	MilvusRelInfo *info = baserel->fdw_private;
 	Cost		startup,
 				total;
+	ForeignPath *path;
+	int			workers;
 
-	estimate_costs(baserel, baserel->rows, &startup, &total);
+	if (info->scan_method == MILVUS_METHOD_QUERY)
+	{
+		estimate_costs(baserel, baserel->rows, &startup, &total);
+		path = create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									   startup, total, NIL,
+									   baserel->lateral_relids, NULL, NIL);
+		/* Query scans read as the leader's session: never in a worker */
+		path->path.parallel_safe = false;
+		add_path(baserel, (Path *) path);
+		return;
+	}
+
+	estimate_binlog_costs(baserel, 1.0, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, total, NIL,
 									 baserel->lateral_relids, NULL, NIL));
+
+	/* a parallel scan shares out the batches: a worker per 50k rows */
+	if (!baserel->consider_parallel || baserel->lateral_relids)
+		return;
+	workers = Min(max_parallel_workers_per_gather, (int) (baserel->tuples / 50000.0));
+	if (workers <= 0)
+		return;
+	{
+		double		divisor = workers;
+
+		if (parallel_leader_participation && workers < 4)
+			divisor += 1.0 - 0.3 * workers;
+		estimate_binlog_costs(baserel, divisor, &startup, &total);
+		path = create_foreignscan_path(root, baserel, NULL,
+									   clamp_row_est(baserel->rows / divisor),
+									   startup, total, NIL,
+									   baserel->lateral_relids, NULL, NIL);
+		path->path.parallel_aware = true;
+		path->path.parallel_safe = true;
+		path->path.parallel_workers = workers;
+		add_partial_path(baserel, (Path *) path);
+	}
+}
+
+/* Parallel plans only read binlogs; a Query path says it is not safe. */
+bool
+milvusIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+	return true;
 }
 
 /* Attnums the scan must fill: the target list and the local quals. */
@@ -432,6 +575,12 @@ milvusGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntable
 	fdw_private = lappend(fdw_private, makeInteger(conds_in_private ? 0 : list_length(remote_exprs)));
 	fdw_private = lappend(fdw_private, makeInteger((int) baserel->relid));
 	fdw_private = lappend(fdw_private, conds_in_private ? remote_exprs : NIL);
+	/* binlogs only for the plain scan; LIMIT, count, search always query */
+	fdw_private = lappend(fdw_private,
+						  makeInteger(mode == MILVUS_SCAN_QUERY && limit < 0 ?
+									  info->scan_method : MILVUS_METHOD_QUERY));
+	fdw_private = lappend(fdw_private,
+						  makeString(info->method_reason ? info->method_reason : ""));
 
 	return make_foreignscan(tlist, local_exprs, scan_relid, fdw_exprs,
 							fdw_private, fdw_scan_tlist, NIL, outer_plan);
@@ -514,6 +663,14 @@ choose_consistency(MilvusScanState *st)
 				st->guarantee_ts = 1;
 			}
 			break;
+	}
+	/* a binlog scan's fallback sees what its Flush saw, in any process */
+	if (st->min_read_ts > st->guarantee_ts)
+	{
+		st->use_default = false;
+		if (st->consistency_level != MILVUS_CONSISTENCY_STRONG)
+			st->consistency_level = MILVUS_CONSISTENCY_SESSION;
+		st->guarantee_ts = st->min_read_ts;
 	}
 }
 
@@ -622,6 +779,9 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	if (st->mode == MILVUS_SCAN_SEARCH)
 		st->query_vector = ExecInitExpr(llast(fsplan->fdw_exprs), &node->ss.ps);
 	map_scan_tuple(st, fsplan);
+
+	st->method = intVal(list_nth(priv, ScanPrivateMethod));
+	st->method_reason = strVal(list_nth(priv, ScanPrivateMethodReason));
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -637,6 +797,11 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 	st->user_expr = milvus_deparse_conditions(st->cond_exprs, st->info,
 											  node->ss.ps.ps_ExprContext);
+	if (st->method == MILVUS_METHOD_BINLOG)
+		st->binlog = milvus_binlog_scan_create(st->conn,
+											   GetForeignServer(GetForeignTable(relid)->serverid),
+											   OidIsValid(userid) ? userid : GetUserId(),
+											   st->info, st->attnums, estate->es_query_cxt);
 }
 
 /* The expression of the next page: the cursor and the pushed WHERE. */
@@ -1068,21 +1233,50 @@ fill_row(MilvusScanState *st, int row, TupleDesc tupdesc, Datum *values, bool *n
 	}
 }
 
-TupleTableSlot *
-milvusIterateForeignScan(ForeignScanState *node)
+/*
+ * The next row of a binlog scan.  If the files cannot be read (segments.c
+ * says why) one participant reads the collection by Query instead, at
+ * least as fresh as the Flush.
+ */
+static TupleTableSlot *
+binlog_row(MilvusScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 {
-	MilvusScanState *st = node->fdw_state;
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
+
+	if (!milvus_binlog_scan_started(st->binlog))
+		milvus_binlog_scan_start(st->binlog);
+	if (milvus_binlog_scan_fallback(st->binlog))
+	{
+		st->method = MILVUS_METHOD_QUERY;
+		if (!milvus_binlog_scan_claim_query(st->binlog))
+		{
+			st->done = true;
+			return slot;
+		}
+		ereport(NOTICE,
+				(errmsg("reading Milvus collection \"%s\" by Query instead of binlogs", st->collection),
+				 errdetail("%s", milvus_binlog_scan_fallback(st->binlog))));
+		st->min_read_ts = milvus_binlog_scan_snapshot(st->binlog);
+		return query_row(st, node, slot);
+	}
+	memset(slot->tts_isnull, true, sizeof(bool) * tupdesc->natts);
+	if (!milvus_binlog_scan_next(st->binlog, slot->tts_values, slot->tts_isnull, st->slot_pos))
+	{
+		st->done = true;
+		return slot;
+	}
+	ExecStoreVirtualTuple(slot);
+	st->returned++;
+	return slot;
+}
+
+/* The next row of a Query or a search. */
+static TupleTableSlot *
+query_row(MilvusScanState *st, ForeignScanState *node, TupleTableSlot *slot)
+{
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
 	int			row;
 
-	ExecClearTuple(slot);
-	if (st->always_false || st->done)
-		return slot;
-	if (st->limit >= 0 && st->returned >= st->limit)
-		return slot;
-	if (st->mode == MILVUS_SCAN_COUNT)
-		return count_row(st, slot);
 	for (;;)
 	{
 		if (!st->have_page || st->next_row >= st->page_rows)
@@ -1116,6 +1310,24 @@ milvusIterateForeignScan(ForeignScanState *node)
 	return slot;
 }
 
+TupleTableSlot *
+milvusIterateForeignScan(ForeignScanState *node)
+{
+	MilvusScanState *st = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	ExecClearTuple(slot);
+	if (st->always_false || st->done)
+		return slot;
+	if (st->limit >= 0 && st->returned >= st->limit)
+		return slot;
+	if (st->mode == MILVUS_SCAN_COUNT)
+		return count_row(st, slot);
+	if (st->method == MILVUS_METHOD_BINLOG)
+		return binlog_row(st, node, slot);
+	return query_row(st, node, slot);
+}
+
 void
 milvusReScanForeignScan(ForeignScanState *node)
 {
@@ -1129,6 +1341,8 @@ milvusReScanForeignScan(ForeignScanState *node)
 	st->offset = 0;
 	st->returned = 0;
 	st->skip = intVal(list_nth(fsplan->fdw_private, ScanPrivateOffset));
+	if (st->binlog && st->method == MILVUS_METHOD_BINLOG)
+		milvus_binlog_scan_rescan(st->binlog);
 	/* parameters may have changed */
 	st->user_expr = milvus_deparse_conditions(st->cond_exprs, st->info,
 											  node->ss.ps.ps_ExprContext);
@@ -1142,6 +1356,62 @@ milvusEndForeignScan(ForeignScanState *node)
 	/* page memory belongs to the query's context */
 	if (st && st->own_rel)
 		table_close(st->rel, NoLock);
+}
+
+static char *
+binlog_field_list(MilvusScanState *st)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, st->attnums)
+		appendStringInfo(&buf, "%s%s", buf.len > 1 ? ", " : "",
+						 st->info->columns[lfirst_int(lc) - 1].field);
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+/* ---- parallel binlog scans: the leader plans, everyone claims batches ---- */
+
+Size
+milvusEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	if (st->binlog == NULL)
+		return 0;
+	return milvus_binlog_scan_dsm_size(st->binlog, &st->binlog_plan);
+}
+
+void
+milvusInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							   void *coordinate)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	if (st->binlog)
+		milvus_binlog_scan_dsm_init(st->binlog, st->binlog_plan, coordinate);
+}
+
+void
+milvusReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+								 void *coordinate)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	if (st->binlog)
+		milvus_binlog_scan_dsm_reinit(coordinate);
+}
+
+void
+milvusInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc, void *coordinate)
+{
+	MilvusScanState *st = node->fdw_state;
+
+	if (st->binlog)
+		milvus_binlog_scan_dsm_attach(st->binlog, coordinate);
 }
 
 void
@@ -1161,6 +1431,19 @@ milvusExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Milvus request", "none (a WHERE clause is always false)", es);
 		return;
 	}
+	/* which way the rows come, when there was a choice */
+	if (st->method_reason[0])
+		ExplainPropertyText("Milvus scan",
+							psprintf("%s (%s)", st->method == MILVUS_METHOD_BINLOG ? "binlog" : "query",
+									 st->method_reason), es);
+	if (st->method == MILVUS_METHOD_BINLOG)
+	{
+		ExplainPropertyText("Milvus request",
+							psprintf("flush and read binlogs(collection=%s, fields=%s)",
+									 st->collection, binlog_field_list(st)), es);
+		return;
+	}
+
 	/* parameters show as placeholders */
 	expr = milvus_deparse_conditions(st->cond_exprs, st->info, NULL);
 

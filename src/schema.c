@@ -135,6 +135,7 @@ milvus_describe_collection(MilvusConn *conn, const char *name, bool missing_ok)
 
 		/* the dynamic field is reached as "$meta", like pymilvus does */
 		f->name = pstrdup(fs->is_dynamic ? "$meta" : fs->name);
+		f->field_id = fs->fieldid;
 		f->data_type = fs->data_type;
 		f->element_type = fs->element_type;
 		f->is_primary_key = fs->is_primary_key;

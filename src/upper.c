@@ -70,6 +70,14 @@ whole_query_rel(PlannerInfo *root, RelOptInfo *rel)
 	return info;
 }
 
+/* A path that queries Milvus: as the leader's session, never in a worker. */
+static void
+add_query_path(RelOptInfo *rel, ForeignPath *path)
+{
+	path->path.parallel_safe = false;
+	add_path(rel, (Path *) path);
+}
+
 /* ---- count(*) ---- */
 
 static void
@@ -102,9 +110,9 @@ add_count_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_rel
 	upper->mode = MILVUS_SCAN_COUNT;
 	upper->search_kind = -1;
 	grouped_rel->fdw_private = upper;
-	add_path(grouped_rel, (Path *)
-			 create_foreign_upper_path(root, grouped_rel, target, 1,
-									   25.0, 35.0, NIL, NULL, NIL));
+	add_query_path(grouped_rel,
+				   create_foreign_upper_path(root, grouped_rel, target, 1,
+											 25.0, 35.0, NIL, NULL, NIL));
 }
 
 /* ---- ORDER BY distance: remember the search for the final stage ---- */
@@ -263,10 +271,10 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *final_rel,
 		fdw_private = lappend(fdw_private, makeString(ordered->search_field));
 		fdw_private = lappend(fdw_private, ordered->distance);
 	}
-	add_path(final_rel, (Path *)
-			 create_foreign_upper_path(root, base, root->upper_targets[UPPERREL_FINAL],
-									   rows, 25.0, 25.0 + rows * 0.02, pathkeys,
-									   NULL, fdw_private));
+	add_query_path(final_rel,
+				   create_foreign_upper_path(root, base, root->upper_targets[UPPERREL_FINAL],
+											 rows, 25.0, 25.0 + rows * 0.02, pathkeys,
+											 NULL, fdw_private));
 }
 
 void

@@ -4,10 +4,16 @@ import os
 from pymilvus import MilvusClient
 
 
+PORT_VARIABLES = {
+    "m23": "MILVUS_PORT",            # Milvus 2.3, local storage
+    "m23s3": "MILVUS_S3_PORT",       # Milvus 2.3, storage in MinIO
+    "lite": "MILVUS_LITE_PORT",      # Milvus Lite 3.x
+}
+
+
 def client(server):
-    """A MilvusClient for 'm23' (Milvus 2.3) or 'lite' (Milvus Lite 3.x)."""
-    port = os.environ["MILVUS_PORT" if server == "m23" else "MILVUS_LITE_PORT"]
-    return MilvusClient(uri=f"http://127.0.0.1:{port}")
+    """A MilvusClient for one of the live servers (see PORT_VARIABLES)."""
+    return MilvusClient(uri=f"http://127.0.0.1:{server_port(server)}")
 
 
 def query_all(c, collection, fields):
@@ -18,4 +24,4 @@ def query_all(c, collection, fields):
 
 
 def server_port(server):
-    return os.environ["MILVUS_PORT" if server == "m23" else "MILVUS_LITE_PORT"]
+    return os.environ[PORT_VARIABLES[server]]
