@@ -94,6 +94,7 @@ typedef struct MilvusTableOptions
 	char	   *metric_type;
 	char	   *search_params;	/* JSON; else the milvus_fdw.search_params GUC */
 	int			scan_method;	/* MILVUS_METHOD_* */
+	bool		binlog_no_flush;	/* binlog_flush 'false': read what is persisted */
 } MilvusTableOptions;
 
 /* scan_method, in the order of the option's choices */
@@ -311,7 +312,7 @@ typedef struct MilvusBinlogPlan
 } MilvusBinlogPlan;
 
 extern MilvusBinlogPlan *milvus_binlog_plan(MilvusConn *conn, struct MilvusStorage *storage,
-											MilvusCollection *coll, int nfields,
+											MilvusCollection *coll, bool flush, int nfields,
 											const int64 *field_ids);
 
 /* ---- binlog_scan.c: reading a collection from its binlogs ---- */
@@ -320,7 +321,8 @@ typedef struct MilvusBinlogScan MilvusBinlogScan;
 
 extern MilvusBinlogScan *milvus_binlog_scan_create(MilvusConn *conn, ForeignServer *server,
 												   Oid userid, MilvusRelInfo *info,
-												   List *attnums, MemoryContext cxt);
+												   List *attnums, bool flush,
+												   MemoryContext cxt);
 extern void milvus_binlog_scan_start(MilvusBinlogScan *bs);
 extern bool milvus_binlog_scan_started(MilvusBinlogScan *bs);
 extern Size milvus_binlog_scan_dsm_size(MilvusBinlogScan *bs, void **plan);

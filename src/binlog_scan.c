@@ -73,7 +73,9 @@ struct MilvusBinlogScan
 	MilvusRelInfo *info;
 	MemoryContext cxt;			/* the scan's life */
 	MemoryContext batch_cxt;	/* one batch */
+	List	   *big_buffers;	/* BigBuffers, reused batch after batch */
 	bool		pk_is_string;
+	bool		flush;			/* Flush before planning */
 
 	/* fields read: [0] timestamp, [1] primary key, then the columns' */
 	int			nread;
@@ -112,6 +114,63 @@ scan_mem(MemoryContext cxt)
 	PqMem		mem = {pq_palloc, NULL, cxt, 0};
 
 	mem.max_alloc = MaxAllocHugeSize;
+	return mem;
+}
+
+/*
+ * A batch's big buffers (decoded columns of many MB) are kept for the next
+ * batch instead of being freed: fresh ones would cost a page fault per 4 kB
+ * each time, more than decoding them.
+ */
+#define BIG_BUFFER	(1024 * 1024)
+
+typedef struct BigBuffer
+{
+	void	   *ptr;
+	size_t		cap;
+	bool		in_use;
+} BigBuffer;
+
+static void *
+batch_alloc(void *ctx, size_t size)
+{
+	MilvusBinlogScan *bs = ctx;
+	BigBuffer  *best = NULL;
+	ListCell   *lc;
+
+	if (size < BIG_BUFFER)
+		return MemoryContextAllocHuge(bs->batch_cxt, Max(size, 1));
+	foreach(lc, bs->big_buffers)
+	{
+		BigBuffer  *b = lfirst(lc);
+
+		if (!b->in_use && b->cap >= size && (best == NULL || b->cap < best->cap))
+			best = b;
+	}
+	if (best == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(bs->cxt);
+
+		best = palloc(sizeof(BigBuffer));
+		best->ptr = MemoryContextAllocHuge(bs->cxt, size);
+		best->cap = size;
+		bs->big_buffers = lappend(bs->big_buffers, best);
+		MemoryContextSwitchTo(old);
+	}
+	best->in_use = true;
+	return best->ptr;
+}
+
+/* A new batch: every big buffer is free again, the small ones are gone. */
+static PqMem
+batch_mem(MilvusBinlogScan *bs)
+{
+	PqMem		mem = {batch_alloc, NULL, bs, MaxAllocHugeSize};
+	ListCell   *lc;
+
+	MemoryContextReset(bs->batch_cxt);
+	foreach(lc, bs->big_buffers)
+		((BigBuffer *) lfirst(lc))->in_use = false;
 	return mem;
 }
 
@@ -355,13 +414,15 @@ plan_attach(MilvusBinlogScan *bs, BinlogShared *shared)
 
 MilvusBinlogScan *
 milvus_binlog_scan_create(MilvusConn *conn, ForeignServer *server, Oid userid,
-						  MilvusRelInfo *info, List *attnums, MemoryContext cxt)
+						  MilvusRelInfo *info, List *attnums, bool flush,
+						  MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	MilvusBinlogScan *bs = palloc0(sizeof(MilvusBinlogScan));
 
 	bs->conn = conn;
 	bs->cxt = cxt;
+	bs->flush = flush;
 	bs->info = info;
 	bs->coll = milvus_collection_cached(conn, info->collection);
 	if (bs->coll->pk_index < 0)
@@ -385,7 +446,7 @@ make_plan(MilvusBinlogScan *bs)
 
 	for (i = 0; i < bs->nread; i++)
 		ids[i] = bs->read[i].field_id;
-	return milvus_binlog_plan(bs->conn, bs->storage, bs->coll, bs->nread, ids);
+	return milvus_binlog_plan(bs->conn, bs->storage, bs->coll, bs->flush, bs->nread, ids);
 }
 
 /* Serial scan: the plan in backend memory. */
@@ -735,9 +796,8 @@ next_batch(MilvusBinlogScan *bs)
 	if (u >= (uint32) bs->shared->nunits)
 		return false;
 
-	MemoryContextReset(bs->batch_cxt);
+	mem = batch_mem(bs);
 	old = MemoryContextSwitchTo(bs->batch_cxt);
-	mem = scan_mem(bs->batch_cxt);
 	bs->cols = palloc0(sizeof(PqColumn) * bs->nread);
 	bs->fd = palloc0(sizeof(*bs->fd) * bs->nread);
 	for (r = 0; r < bs->nread; r++)

@@ -113,6 +113,7 @@ static const MilvusOption milvus_options[] = {
 	{"metric_type", ForeignTableRelationId, OPT_CHOICE, 0, 0, metric_choices},
 	{"search_params", ForeignTableRelationId, OPT_JSON},
 	{"scan_method", ForeignTableRelationId, OPT_CHOICE, 0, 0, scan_method_choices},
+	{"binlog_flush", ForeignTableRelationId, OPT_BOOL},
 
 	/* column */
 	{"field", AttributeRelationId, OPT_NAME},
@@ -641,6 +642,8 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 			opts->index_type = value;
 		else if (strcmp(name, "search_params") == 0)
 			opts->search_params = value;
+		else if (strcmp(name, "binlog_flush") == 0)
+			opts->binlog_no_flush = !parse_bool_option(name, value);
 		else if (strcmp(name, "scan_method") == 0)
 			opts->scan_method = parse_choice_option(find_option(name, ForeignTableRelationId), value);
 		else if (strcmp(name, "metric_type") == 0)

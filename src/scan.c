@@ -801,7 +801,8 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 		st->binlog = milvus_binlog_scan_create(st->conn,
 											   GetForeignServer(GetForeignTable(relid)->serverid),
 											   OidIsValid(userid) ? userid : GetUserId(),
-											   st->info, st->attnums, estate->es_query_cxt);
+											   st->info, st->attnums, !topts.binlog_no_flush,
+											   estate->es_query_cxt);
 }
 
 /* The expression of the next page: the cursor and the pushed WHERE. */

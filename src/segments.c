@@ -265,7 +265,8 @@ check_segment(MilvusStorage *storage, MilvusSegment *seg, List *objects,
 }
 
 /*
- * Plan a binlog read of a collection: the flushed segments, the files of
+ * Plan a binlog read of a collection: Flush (unless told not to), then the
+ * flushed segments, the files of
  * the fields in field_ids (the first one's files are counted against the
  * segment's rows: the timestamp field, 1) batch by batch, and every delta log
  * of a live segment.  plan->fallback is set instead when the files do not
@@ -273,7 +274,7 @@ check_segment(MilvusStorage *storage, MilvusSegment *seg, List *objects,
  */
 MilvusBinlogPlan *
 milvus_binlog_plan(MilvusConn *conn, MilvusStorage *storage, MilvusCollection *coll,
-				   int nfields, const int64 *field_ids)
+				   bool flush, int nfields, const int64 *field_ids)
 {
 	Milvus__Proto__Milvus__GetPersistentSegmentInfoRequest req =
 		MILVUS__PROTO__MILVUS__GET_PERSISTENT_SEGMENT_INFO_REQUEST__INIT;
@@ -285,7 +286,8 @@ milvus_binlog_plan(MilvusConn *conn, MilvusStorage *storage, MilvusCollection *c
 	ListCell   *lc;
 	size_t		i;
 
-	plan->snapshot_ts = flush_and_wait(conn, coll->name);
+	/* without a Flush: what is persisted now (binlog_flush 'false') */
+	plan->snapshot_ts = flush ? flush_and_wait(conn, coll->name) : milvus_conn_now(conn);
 
 	req.dbname = (char *) milvus_conn_database(conn);
 	req.collectionname = coll->name;
