@@ -594,6 +594,9 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 		}
 
 		/* the header list is freed below, or by the cleanup callback */
+		if (c->headers)
+			curl_slist_free_all(c->headers);
+		c->headers = NULL;
 		h = curl_slist_append(NULL, psprintf("Host: %s", c->authority));
 		c->headers = h;
 		if (h && authorization)
