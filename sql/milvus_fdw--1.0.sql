@@ -104,3 +104,17 @@ CREATE OPERATOR <#> (LEFTARG = real[], RIGHTARG = real[],
   FUNCTION = milvus_negative_inner_product, COMMUTATOR = '<#>');
 CREATE OPERATOR <=> (LEFTARG = real[], RIGHTARG = real[],
   FUNCTION = milvus_cosine_distance, COMMUTATOR = '<=>');
+
+-- Milvus's object storage as the server's options and the caller's user
+-- mapping reach it: the keys under a prefix, and the bytes of one object.
+-- Both need USAGE on the server; on a storage_path (local) server also the
+-- rights of pg_read_server_files.
+CREATE FUNCTION milvus_storage_list(server name, prefix text DEFAULT '', page_size integer DEFAULT 0)
+RETURNS TABLE (key text, size bigint)
+AS 'MODULE_PATHNAME', 'milvus_storage_list_sql'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION milvus_storage_read(server name, key text, "offset" bigint DEFAULT 0, length bigint DEFAULT -1)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'milvus_storage_read_sql'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;

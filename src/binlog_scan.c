@@ -804,7 +804,7 @@ next_batch(MilvusBinlogScan *bs)
 	{
 		const char *key = bs->unit_keys[(Size) u * bs->nread + r];
 		size_t		len;
-		char	   *buf = milvus_storage_get(bs->storage, key, 0, -1, &len);
+		char	   *buf = milvus_storage_get_with(bs->storage, key, batch_alloc, bs, &len);
 		PqError		err;
 
 		if (!binlog_read_field((const uint8_t *) buf, len, &mem, NULL, &bs->cols[r], &err))
@@ -829,7 +829,6 @@ next_batch(MilvusBinlogScan *bs)
 					 errmsg("Milvus primary key binlog \"%s\" holds NULLs", key)));
 		if (r >= 1)
 			bs->fd[r] = column_field_data(bs->read[r].field, &bs->cols[r], key);
-		pfree(buf);
 		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(old);

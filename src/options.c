@@ -90,6 +90,7 @@ static const MilvusOption milvus_options[] = {
 	{"storage_use_ssl", ForeignServerRelationId, OPT_BOOL},
 	{"storage_region", ForeignServerRelationId, OPT_TEXT},
 	{"storage_path", ForeignServerRelationId, OPT_FILE},
+	{"storage_ca_cert", ForeignServerRelationId, OPT_FILE},
 
 	/* user mapping: credentials */
 	{"user", UserMappingRelationId, OPT_TEXT, 0, 0, NULL, true},

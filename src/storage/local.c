@@ -142,6 +142,15 @@ char *
 local_storage_get(MilvusStorage *storage, const char *key, int64 offset,
 				  int64 length, size_t *len_out)
 {
+	return local_storage_get_with(storage, key, offset, length, NULL, NULL, len_out);
+}
+
+/* As local_storage_get, into memory from alloc (palloc when NULL). */
+char *
+local_storage_get_with(MilvusStorage *storage, const char *key, int64 offset,
+					   int64 length, StorageAllocFn alloc, void *alloc_ctx,
+					   size_t *len_out)
+{
 	char	   *path = psprintf("%s/%s", storage->root_dir, key);
 	struct stat st;
 	int			fd;
@@ -182,7 +191,7 @@ local_storage_get(MilvusStorage *storage, const char *key, int64 offset,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("cannot read " INT64_FORMAT " bytes of file \"%s\" at once", want, path)));
 
-	buf = MemoryContextAllocHuge(CurrentMemoryContext, want + 1);
+	buf = alloc ? alloc(alloc_ctx, want + 1) : MemoryContextAllocHuge(CurrentMemoryContext, want + 1);
 	while (done < want)
 	{
 		ssize_t		n;

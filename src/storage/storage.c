@@ -159,6 +159,16 @@ milvus_storage_get(MilvusStorage *storage, const char *key, int64 offset,
 	return s3_client_get(storage->s3, key, offset, length, len_out);
 }
 
+char *
+milvus_storage_get_with(MilvusStorage *storage, const char *key,
+						StorageAllocFn alloc, void *ctx, size_t *len_out)
+{
+	check_key("key", key, false);
+	if (storage->root_dir != NULL)
+		return local_storage_get_with(storage, key, 0, -1, alloc, ctx, len_out);
+	return s3_client_get(storage->s3, key, 0, -1, len_out);
+}
+
 int
 storage_object_cmp(const ListCell *a, const ListCell *b)
 {

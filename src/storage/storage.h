@@ -87,6 +87,16 @@ extern List *milvus_storage_list(MilvusStorage *storage, const char *prefix);
 extern char *milvus_storage_get(MilvusStorage *storage, const char *key,
 								int64 offset, int64 length, size_t *len_out);
 
+/*
+ * A whole object, like milvus_storage_get, in memory from ALLOC(CTX, size)
+ * where the back end can size it first (local storage), so a caller reading
+ * many large files can reuse its buffers; elsewhere palloc'd as by
+ * milvus_storage_get.
+ */
+typedef void *(*StorageAllocFn) (void *ctx, size_t size);
+extern char *milvus_storage_get_with(MilvusStorage *storage, const char *key,
+									 StorageAllocFn alloc, void *ctx, size_t *len_out);
+
 extern void milvus_storage_close(MilvusStorage *storage);
 
 /* "s3://bucket/root" or the local directory: for messages. */

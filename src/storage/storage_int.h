@@ -30,6 +30,9 @@ extern void local_storage_check_root(const char *root_dir);
 extern List *local_storage_list(MilvusStorage *storage, const char *prefix);
 extern char *local_storage_get(MilvusStorage *storage, const char *key,
 							   int64 offset, int64 length, size_t *len_out);
+extern char *local_storage_get_with(MilvusStorage *storage, const char *key,
+									int64 offset, int64 length, StorageAllocFn alloc,
+									void *alloc_ctx, size_t *len_out);
 
 /* s3.c */
 extern S3Client *s3_client_create(const MilvusStorageConfig *cfg, MemoryContext cxt);
