@@ -27,6 +27,15 @@ PG_FUNCTION_INFO_V1(milvus_fdw_handler);
 
 void		_PG_init(void);
 
+static const struct config_enum_entry insert_method_options[] = {
+	{"table", -1, false},
+	{"insert", MILVUS_INSERT_INSERT, false},
+	{"import", MILVUS_INSERT_IMPORT, false},
+	{NULL, 0, false}
+};
+
+int			milvus_insert_method = -1;
+
 void
 _PG_init(void)
 {
@@ -52,6 +61,13 @@ _PG_init(void)
 							50000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomEnumVariable("milvus_fdw.insert_method",
+							 "How INSERT and COPY send rows: the table's option, Insert calls, or a bulk Import.",
+							 "\"table\" follows each foreign table's insert_method option.",
+							 &milvus_insert_method,
+							 -1, insert_method_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("milvus_fdw");
 }
 

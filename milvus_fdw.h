@@ -95,7 +95,12 @@ typedef struct MilvusTableOptions
 	char	   *search_params;	/* JSON; else the milvus_fdw.search_params GUC */
 	int			scan_method;	/* MILVUS_METHOD_* */
 	bool		binlog_no_flush;	/* binlog_flush 'false': read what is persisted */
+	int			insert_method;	/* MILVUS_INSERT_*: the table's option */
 } MilvusTableOptions;
+
+/* insert_method, in the order of the option's choices */
+#define MILVUS_INSERT_INSERT	0
+#define MILVUS_INSERT_IMPORT	1
 
 /* scan_method, in the order of the option's choices */
 #define MILVUS_METHOD_AUTO		0
@@ -224,6 +229,7 @@ typedef struct MilvusRelInfo
 
 extern int	milvus_fetch_size;
 extern int	milvus_binlog_min_rows;
+extern int	milvus_insert_method;	/* GUC: -1 = the table's option, else MILVUS_INSERT_* */
 extern char *milvus_search_params;
 extern void milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 extern void milvusGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

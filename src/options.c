@@ -64,6 +64,7 @@ static const char *const milvus_type_choices[] = {
 };
 static const char *const insert_mode_choices[] = {"insert", "upsert", NULL};
 static const char *const scan_method_choices[] = {"auto", "query", "binlog", NULL};
+static const char *const insert_method_choices[] = {"insert", "import", NULL};
 static const char *const metric_choices[] = {
 	"L2", "IP", "COSINE", "HAMMING", "JACCARD", NULL
 };
@@ -110,6 +111,7 @@ static const MilvusOption milvus_options[] = {
 	{"batch_size", ForeignTableRelationId, OPT_INT, 1, 1000000},
 	{"consistency_level", ForeignTableRelationId, OPT_CHOICE, 0, 0, consistency_choices},
 	{"insert_mode", ForeignTableRelationId, OPT_CHOICE, 0, 0, insert_mode_choices},
+	{"insert_method", ForeignTableRelationId, OPT_CHOICE, 0, 0, insert_method_choices},
 	{"index_type", ForeignTableRelationId, OPT_NAME},
 	{"metric_type", ForeignTableRelationId, OPT_CHOICE, 0, 0, metric_choices},
 	{"search_params", ForeignTableRelationId, OPT_JSON},
@@ -643,6 +645,8 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 			opts->index_type = value;
 		else if (strcmp(name, "search_params") == 0)
 			opts->search_params = value;
+		else if (strcmp(name, "insert_method") == 0)
+			opts->insert_method = parse_choice_option(find_option(name, ForeignTableRelationId), value);
 		else if (strcmp(name, "binlog_flush") == 0)
 			opts->binlog_no_flush = !parse_bool_option(name, value);
 		else if (strcmp(name, "scan_method") == 0)
