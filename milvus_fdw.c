@@ -61,6 +61,14 @@ _PG_init(void)
 							50000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("milvus_fdw.log_stats",
+							 "Log this session's Milvus call counters at each commit.",
+							 "One LOG line per commit that made calls, as milvus_fdw_stats() shows them.",
+							 &milvus_log_stats,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	milvus_register_log_stats();
 	DefineCustomEnumVariable("milvus_fdw.insert_method",
 							 "How INSERT and COPY send rows: the table's option, Insert calls, or a bulk Import.",
 							 "\"table\" follows each foreign table's insert_method option.",

@@ -132,6 +132,8 @@ extern uint64 milvus_conn_now(MilvusConn *conn);
 extern const char *milvus_conn_server_version(MilvusConn *conn, bool refresh);
 extern bool milvus_conn_pages_in_pk_order(MilvusConn *conn);
 extern ProtobufCAllocator milvus_pb_allocator;	/* palloc in the current context */
+extern bool milvus_log_stats;	/* GUC milvus_fdw.log_stats */
+extern void milvus_register_log_stats(void);
 extern ProtobufCMessage *milvus_call(MilvusConn *conn, const char *method,
 									 const ProtobufCMessage *request,
 									 const ProtobufCMessageDescriptor *response_type,

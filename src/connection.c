@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_user_mapping.h"
 #include "common/base64.h"
 #include "funcapi.h"
@@ -695,6 +696,47 @@ milvus_call(MilvusConn *conn, const char *method,
 	return response;
 }
 
+/* ---- the counters in the server log (milvus_fdw.log_stats) ---- */
+
+bool		milvus_log_stats = false;
+static int64 calls_logged = 0;	/* total calls at the last LOG line */
+
+/*
+ * At commit, one LOG line with this backend's counters when calls were made
+ * since the last one: how a client whose sessions we cannot query (Spark's
+ * JDBC tasks) can still see its writes were batched.
+ */
+static void
+log_stats_callback(XactEvent event, void *arg)
+{
+	StringInfoData buf;
+	int64		total = 0;
+	int			i;
+
+	if (!milvus_log_stats || (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT))
+		return;
+	for (i = 0; i < n_method_stats; i++)
+		total += method_stats[i].calls;
+	if (total == calls_logged)
+		return;
+	calls_logged = total;
+	initStringInfo(&buf);
+	for (i = 0; i < n_method_stats; i++)
+		appendStringInfo(&buf, "%s%s calls=" INT64_FORMAT " failures=" INT64_FORMAT
+						 " bytes_sent=" INT64_FORMAT " bytes_received=" INT64_FORMAT,
+						 i ? "; " : "", method_stats[i].method, method_stats[i].calls,
+						 method_stats[i].failures, method_stats[i].bytes_sent,
+						 method_stats[i].bytes_received);
+	ereport(LOG, (errmsg("milvus_fdw stats: %s", buf.data), errhidestmt(true)));
+	pfree(buf.data);
+}
+
+void
+milvus_register_log_stats(void)
+{
+	RegisterXactCallback(log_stats_callback, NULL);
+}
+
 /* ---- SQL-visible cache functions ---- */
 
 PG_FUNCTION_INFO_V1(milvus_fdw_stats);
@@ -727,6 +769,7 @@ Datum
 milvus_fdw_stats_reset(PG_FUNCTION_ARGS)
 {
 	n_method_stats = 0;
+	calls_logged = 0;
 	memset(method_stats, 0, sizeof(method_stats));
 	PG_RETURN_VOID();
 }
