@@ -19,6 +19,10 @@ APT_PACKAGES=(
 # (test/fuzz_s3xml); later suites add theirs (e.g. mariadb-server
 # postgresql-15-mysql-fdw libpostgresql-jdbc-java libmariadb-java).
 EXTRA_APT_PACKAGES=(clang-14 libclang-rt-14-dev)
+# MariaDB (service mariadb, its own data directory and port; the system's
+# MariaDB service is never started by us), mysql_fdw for the SQL migrations
+# (examples/mariadb_to_milvus.sql) and MariaDB's JDBC driver for Spark.
+EXTRA_APT_PACKAGES+=(mariadb-server postgresql-15-mysql-fdw libmariadb-java)
 
 # Python packages of $VENV: the embedded Milvus 2.3 server (milvus-server CLI),
 # Milvus Lite 3.x (imports pymilvus.grpc_gen, so pymilvus goes beside it), and

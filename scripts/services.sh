@@ -8,6 +8,8 @@
 #   milvus23_s3    a third Milvus 2.3 that keeps its binlogs in MinIO
 #                  (bucket a-bucket, root path files); starts minio first
 #   milvus_lite    Milvus Lite 3.x (PyPI `milvus-lite`)
+#   mariadb        MariaDB (Debian mariadb-server) with database milvus_fdw and
+#                  a password user, for mysql_fdw migrations and Spark's JDBC
 #
 # Usage: scripts/services.sh start [--no-build] [NAME...]
 #        scripts/services.sh stop [--clean] [NAME...]
@@ -23,7 +25,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_SERVICES=(postgres milvus23 milvus23_auth minio milvus23_s3 milvus_lite)
+ALL_SERVICES=(postgres milvus23 milvus23_auth minio milvus23_s3 milvus_lite mariadb)
 PID_DIR="$RUN_DIR/pids"
 PORT_DIR="$RUN_DIR/ports"
 LOG_DIR="$RUN_DIR/logs"
@@ -40,6 +42,12 @@ MINIO_ROOT_PATH=files
 MINIO_DEADLINE=${MINIO_DEADLINE:-60}
 MILVUS23_DEADLINE=${MILVUS23_DEADLINE:-240}
 MILVUS_LITE_DEADLINE=${MILVUS_LITE_DEADLINE:-120}
+# MariaDB's database and password user for the tests (mysql_fdw, Spark JDBC);
+# its administrator is the OS user that runs this script (unix_socket auth).
+MARIADB_DATABASE=milvus_fdw
+MARIADB_USER=milvus_fdw
+MARIADB_PASSWORD=milvusfdw-mariadb-secret
+MARIADB_DEADLINE=${MARIADB_DEADLINE:-60}
 STOP_GRACE=${STOP_GRACE:-30}
 # Milvus 2.3 usually exits within a second of SIGTERM, but it has been seen
 # to stop its coordinators and then have its nodes retry the gone rootcoord
@@ -47,7 +55,7 @@ STOP_GRACE=${STOP_GRACE:-30}
 MILVUS23_STOP_GRACE=${MILVUS23_STOP_GRACE:-10}
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -61,6 +69,7 @@ data_dir_of() {  # data directory of a service
     minio) echo "$RUN_DIR/minio" ;;
     milvus23_s3) echo "$RUN_DIR/milvus23_s3" ;;
     milvus_lite) echo "$RUN_DIR/milvus_lite" ;;
+    mariadb) echo "$RUN_DIR/mariadb" ;;
   esac
 }
 
@@ -682,6 +691,108 @@ start_milvus_lite() {
   die "$name: Milvus Lite did not answer on 127.0.0.1:$port within $((SECONDS - t0))s"
 }
 
+# ---------------------------------------------------------------- MariaDB
+
+# The data directory is $RUN_DIR/mariadb itself (mariadb-install-db), the
+# socket is beside it in $RUN_DIR.  mariadbd gets --no-defaults: the system's
+# /etc/mysql configuration, its port 3306 and its socket are never used, and
+# the system's MariaDB service is left alone.
+mariadb_socket() {
+  local s="$RUN_DIR/mariadb.sock"
+  # sun_path holds 107 bytes.
+  if [ ${#s} -gt 100 ]; then s="/tmp/milvus_fdw-mariadb-$(id -u).sock"; fi
+  echo "$s"
+}
+
+# The administrator's client: the OS user, authenticated by unix_socket.
+mariadb_admin_sql() {  # SQL on stdin
+  mariadb --no-defaults --protocol=socket --socket="$(mariadb_socket)" -u "$(id -un)"
+}
+
+mariadb_ready() {
+  timeout 10 mariadb-admin --no-defaults --protocol=socket --socket="$(mariadb_socket)" \
+    -u "$(id -un)" --connect-timeout=5 ping >/dev/null 2>&1
+}
+
+# The tests' database and user (from anywhere: TCP from 127.0.0.1 as mysql_fdw
+# and JDBC connect, or the socket); the password is set again each time.
+mariadb_bootstrap() {
+  local u=$MARIADB_USER pw=$MARIADB_PASSWORD db=$MARIADB_DATABASE
+  mariadb_admin_sql <<SQL
+CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE USER IF NOT EXISTS '$u'@'%' IDENTIFIED BY '$pw';
+CREATE USER IF NOT EXISTS '$u'@'localhost' IDENTIFIED BY '$pw';
+ALTER USER '$u'@'%' IDENTIFIED BY '$pw';
+ALTER USER '$u'@'localhost' IDENTIFIED BY '$pw';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$u'@'%';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$u'@'localhost';
+SQL
+}
+
+start_mariadb() {
+  local name=mariadb base logfile pidfile port sock t0=$SECONDS
+  base=$(data_dir_of "$name")
+  logfile="$LOG_DIR/$name.log"
+  pidfile="$PID_DIR/$name.pid"
+  sock=$(mariadb_socket)
+  if bg_running "$name"; then
+    port=$(saved_port "$name")
+    if [ -n "$port" ] && port_open "$port" && mariadb_ready; then
+      mariadb_bootstrap || die "$name: creating database $MARIADB_DATABASE and user $MARIADB_USER failed"
+      log "$name: already running on 127.0.0.1:$port"
+      return 0
+    fi
+    log "$name: process $(pid_of "$name") does not answer on ${port:-?}: restarting it"
+    kill_group "$name" "$(pid_of "$name")"
+  fi
+  rm -f "$pidfile"
+  local mariadbd=/usr/sbin/mariadbd user=()
+  [ -x "$mariadbd" ] || die "$name: $mariadbd not found (is mariadb-server installed?)"
+  # mariadbd refuses to run as root unless told to.
+  if [ "$(id -u)" -eq 0 ]; then user=(--user=root); fi
+  mkdir -p "$LOG_DIR"
+  if [ ! -d "$base/mysql" ]; then
+    log "$name: mariadb-install-db --datadir=$base"
+    rm -rf "$base"
+    mkdir -p "$base"
+    mariadb-install-db --no-defaults --datadir="$base" ${user[@]+"${user[@]}"} \
+      --skip-test-db --skip-name-resolve --auth-root-authentication-method=socket \
+      >"$LOG_DIR/mariadb-install.log" 2>&1 9>&- \
+      || { show_log_tail "$LOG_DIR/mariadb-install.log"; rm -rf "$base"; die "$name: mariadb-install-db failed"; }
+  fi
+  port=$(choose_port "$name")
+  # A socket left by a killed server would be in the way.
+  rm -f "$sock"
+  local args=(--no-defaults --datadir "$base" ${user[@]+"${user[@]}"}
+              --bind-address=127.0.0.1 --port="$port" --socket="$sock"
+              --pid-file="$base/mariadbd.pid" --skip-name-resolve
+              --character-set-server=utf8mb4 --collation-server=utf8mb4_bin
+              --innodb-buffer-pool-size=64M --max-connections=100)
+  log "$name: starting MariaDB on 127.0.0.1:$port (socket $sock)"
+  echo "=== $(date '+%F %T') services.sh: mariadbd ${args[*]}" >> "$logfile"
+  spawn "$pidfile" "$logfile" "$mariadbd" "${args[@]}"
+  local pid
+  pid=$(cat "$pidfile")
+  STARTING_NAME=$name STARTING_PGID=$pid
+  local deadline=$((SECONDS + MARIADB_DEADLINE))
+  while [ $SECONDS -lt "$deadline" ]; do
+    kill -0 "$pid" 2>/dev/null || break
+    if port_open "$port" && mariadb_ready; then
+      mariadb_bootstrap || die "$name: creating database $MARIADB_DATABASE and user $MARIADB_USER failed"
+      save_port "$name" "$port"
+      STARTING_PGID=""
+      STARTED_IN[$name]=$((SECONDS - t0))
+      log "$name: ready on 127.0.0.1:$port, database $MARIADB_DATABASE ($((SECONDS - t0))s)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  show_log_tail "$logfile"
+  kill_group "$name" "$pid"
+  rm -f "$pidfile"
+  die "$name: MariaDB did not answer on 127.0.0.1:$port within $((SECONDS - t0))s"
+}
+
 # ---------------------------------------------------------------- dispatch
 
 start_one() {
@@ -692,6 +803,7 @@ start_one() {
     minio) start_minio ;;
     milvus23_s3) start_minio && start_milvus23 milvus23_s3 s3 ;;
     milvus_lite) start_milvus_lite ;;
+    mariadb) start_mariadb ;;
   esac
 }
 
@@ -778,6 +890,12 @@ write_env() {
         "MILVUS_S3_PORT=$(saved_port milvus23_s3)" \
         "MILVUS_LITE_PORT=$(saved_port milvus_lite)" \
         "MILVUS_LITE_DATA_DIR=$(data_dir_of milvus_lite)" \
+        "MARIADB_HOST=127.0.0.1" \
+        "MARIADB_PORT=$(saved_port mariadb)" \
+        "MARIADB_USER=$MARIADB_USER" \
+        "MARIADB_PASSWORD=$MARIADB_PASSWORD" \
+        "MARIADB_DATABASE=$MARIADB_DATABASE" \
+        "MARIADB_SOCKET=$(mariadb_socket)" \
         "VENV=$VENV"; do
       val=${var#*=}
       printf 'export %s=%q\n' "${var%%=*}" "$val"
@@ -800,7 +918,7 @@ for arg in "$@"; do
     --no-build) NO_BUILD=1 ;;
     --clean) CLEAN=1 ;;
     -h|--help) usage ;;
-    postgres|milvus23|milvus23_auth|minio|milvus23_s3|milvus_lite) names+=("$arg") ;;
+    postgres|milvus23|milvus23_auth|minio|milvus23_s3|milvus_lite|mariadb) names+=("$arg") ;;
     *) echo "unknown argument: $arg" >&2; usage ;;
   esac
 done
