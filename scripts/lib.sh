@@ -23,6 +23,9 @@ EXTRA_APT_PACKAGES=(clang-14 libclang-rt-14-dev)
 # MariaDB service is never started by us), mysql_fdw for the SQL migrations
 # (examples/mariadb_to_milvus.sql) and MariaDB's JDBC driver for Spark.
 EXTRA_APT_PACKAGES+=(mariadb-server postgresql-15-mysql-fdw libmariadb-java)
+# Spark end to end (test/test_spark.py, examples/spark_*.py): a Java 17
+# runtime for pyspark and PostgreSQL's JDBC driver (/usr/share/java/postgresql.jar).
+EXTRA_APT_PACKAGES+=(openjdk-17-jre-headless libpostgresql-jdbc-java)
 
 # Python packages of $VENV: the embedded Milvus 2.3 server (milvus-server CLI),
 # Milvus Lite 3.x (imports pymilvus.grpc_gen, so pymilvus goes beside it), and
@@ -36,6 +39,10 @@ PIP_REQUIREMENTS=(
 )
 # Modules that must import once the requirements are installed.
 PIP_IMPORTS=(milvus milvus_lite pymilvus pymilvus.grpc_gen pytest psycopg)
+# Spark (pyspark 3.5: local[2] sessions with the JDBC drivers above; its ML
+# needs numpy) and PyYAML for test/test_docker.py.
+PIP_REQUIREMENTS+=("pyspark>=3.5,<3.6" "numpy" "pyyaml")
+PIP_IMPORTS+=(pyspark pyspark.ml numpy yaml)
 
 # MinIO, the S3 server behind the Milvus that keeps its binlogs in object
 # storage (service milvus23_s3).  It is in neither Debian nor PyPI here, so it
