@@ -9,9 +9,8 @@
 --   CREATE TABLE local AS SELECT * FROM milvus_table;   -- export, or a backup
 --   INSERT INTO milvus_table SELECT * FROM local;       -- import, or a restore
 --
--- Every field type milvus_fdw maps travels both ways: Int64 and Int16, Float
--- and Double, Bool, VarChar, JSON, Arrays of Int64 and VarChar, and the
--- FloatVector.  20000 rows, more than Milvus's 16384-row query window, so the
+-- Ten field types travel both ways: Int64 and Int16, Float and Double, Bool,
+-- VarChar, JSON, Arrays of Int64 and of VarChar, and the FloatVector.  20000 rows, more than Milvus's 16384-row query window, so the
 -- export reads the collection in pages.  At the end the example checks its
 -- result: the three copies (collection, table, restored collection) hold the
 -- same rows (counts, EXCEPT ALL both ways, an md5 checksum of every row).
@@ -98,12 +97,12 @@ SELECT 'rows' AS what,
        (SELECT count(*) FROM mig_pg_local)::text AS local_table,
        (SELECT count(*) FROM mig_pg_restored)::text AS restored
 UNION ALL
-SELECT 'rows missing from the table',
+SELECT 'collection rows missing from the copy',
        '0',
        (SELECT count(*) FROM (TABLE mig_pg_items EXCEPT ALL TABLE mig_pg_local) d)::text,
        (SELECT count(*) FROM (TABLE mig_pg_items EXCEPT ALL TABLE mig_pg_restored) d)::text
 UNION ALL
-SELECT 'rows the table has in excess',
+SELECT 'copy rows not in the collection',
        '0',
        (SELECT count(*) FROM (TABLE mig_pg_local EXCEPT ALL TABLE mig_pg_items) d)::text,
        (SELECT count(*) FROM (TABLE mig_pg_restored EXCEPT ALL TABLE mig_pg_items) d)::text
