@@ -135,6 +135,8 @@ close_channel(MilvusConn *conn)
 		MemoryContextDelete(conn->cxt);
 		conn->cxt = NULL;
 	}
+	/* it lived in cxt; a new channel may reach another server */
+	conn->server_version = NULL;
 }
 
 static void
@@ -656,6 +658,17 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 		break;
 	}
 	pfree(buf);
+
+	/*
+	 * A call that ran out of time may sit on a connection that went silent
+	 * (a half-open TCP connection gRPC would keep using): the next call
+	 * starts on a fresh one.
+	 */
+	if (result.status == MV_GRPC_DEADLINE_EXCEEDED)
+	{
+		mv_channel_destroy(conn->channel);
+		conn->channel = mv_channel_create(&conn->config);
+	}
 
 	if (result.status != MV_GRPC_OK)
 	{
