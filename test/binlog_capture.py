@@ -10,6 +10,11 @@ MILVUS_DATA_DIR from .run/env), creates collections covering every data type
                      ScalarField kinds, FloatVector dim 8, dynamic field ($meta)
   <prefix>_varchar   VarChar key with characters JSON must escape; BinaryVector dim 16
   <prefix>_f16       Int64 key; Float16Vector dim 4
+  <prefix>_multifile Int64 key, 12 JSON and 4 Array fields, FloatVector dim 2: the
+                     2.3 DataNode syncs a segment's insert buffer mid-segment when
+                     its row count reaches 16 MiB / estimated row size, and it
+                     estimates every JSON or Array value at 512 bytes; so a few
+                     thousand small rows give segments several log files per field
 
 Each gets two insert batches with a flush in between, deletes, upserts and a
 re-insert of deleted keys, then a final flush.  The flushed segments' insert
@@ -17,7 +22,7 @@ and delta logs are copied to OUTDIR/<collection>/... and OUTDIR/manifest.json
 records the schema, the segments with their files (sorted by log ID) and what
 pymilvus queries return, which the readers' decoding must reproduce.
 
-  binlog_capture.py OUTDIR [--prefix NAME] [--rows N] [--bench-rows N]
+  binlog_capture.py OUTDIR [--prefix NAME] [--rows N] [--multifile-rows N] [--bench-rows N] [--keep]
 
 --bench-rows adds <prefix>_bench: N rows of 128-dim float vectors and nothing
 else, for measuring decode speed (not queried; no expected rows).
@@ -176,6 +181,27 @@ def f16_schema(c):
 
 def f16_row(i, rng, version=0):
     return {"id": i, "h": np.array([rng.uniform(-100, 100) for _ in range(4)], dtype=np.float16)}
+
+
+def multifile_schema(c):
+    s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.INT64, is_primary=True)
+    for k in range(12):
+        s.add_field(f"j{k}", DataType.JSON)
+    s.add_field("a0", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4)
+    s.add_field("a1", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=16)
+    s.add_field("a2", DataType.ARRAY, element_type=DataType.FLOAT, max_capacity=4)
+    s.add_field("a3", DataType.ARRAY, element_type=DataType.BOOL, max_capacity=4)
+    s.add_field("fv", DataType.FLOAT_VECTOR, dim=2)
+    return s
+
+
+def multifile_row(i, rng, version=0):
+    row = {"id": i, "fv": [f32(rng.uniform(-1, 1)) for _ in range(2)],
+           "a0": [i, version], "a1": [str(i)][: i % 2], "a2": [f32(i / 7)], "a3": [i % 3 == 0]}
+    for k in range(12):
+        row[f"j{k}"] = {"k": k, "i": i, "v": version} if (i + k) % 5 else {}
+    return row
 
 
 # ---------------------------------------------------------------- capture
@@ -393,6 +419,8 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--prefix", default="binlog_cap")
     ap.add_argument("--rows", type=int, default=3000)
+    ap.add_argument("--multifile-rows", type=int, default=10000,
+                    help="rows of the multifile collection (a DataNode sync every ~2000)")
     ap.add_argument("--bench-rows", type=int, default=0)
     ap.add_argument("--keep", action="store_true", help="keep the collections afterwards")
     args = ap.parse_args()
@@ -429,6 +457,14 @@ def main():
     changes, model = populate(c, name, f16_row, lambda i: i, max(args.rows // 3, 20), rng, "id", names)
     manifest["collections"].append(
         capture(c, args.out_dir, data_dir, name, "id", "id >= 0", changes, model, query=False))
+
+    name = f"{args.prefix}_multifile"
+    schema = multifile_schema(c)
+    fresh(c, name, schema, "fv", "FLAT", "L2")
+    names = {f.name for f in schema.fields}
+    changes, model = populate(c, name, multifile_row, lambda i: i, args.multifile_rows, rng, "id", names)
+    manifest["collections"].append(
+        capture(c, args.out_dir, data_dir, name, "id", "id >= 0", changes, model))
 
     if args.bench_rows:
         name = f"{args.prefix}_bench"
