@@ -118,3 +118,17 @@ CREATE FUNCTION milvus_storage_read(server name, key text, "offset" bigint DEFAU
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'milvus_storage_read_sql'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- Bulk import (issue #6).  Writing and deleting objects of Milvus's storage,
+-- to put files where milvus_bulk_import() can hand them to Milvus.  Both need
+-- USAGE on the server; on a storage_path (local) server also the rights of
+-- pg_write_server_files.
+CREATE FUNCTION milvus_storage_write(server name, key text, data bytea)
+RETURNS void
+AS 'MODULE_PATHNAME', 'milvus_storage_write_sql'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION milvus_storage_delete(server name, key text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'milvus_storage_delete_sql'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * s3.c
- *		The S3 back end of milvus_fdw's storage access: ListObjectsV2 and
- *		(ranged) GET Object against MinIO or S3, path-style, signed with
- *		AWS Signature V4 (sigv4.c), over libcurl.
+ *		The S3 back end of milvus_fdw's storage access: ListObjectsV2,
+ *		(ranged) GET Object, PUT Object (from memory and a file, for bulk
+ *		import) and DELETE Object against MinIO or S3, path-style, signed
+ *		with AWS Signature V4 (sigv4.c), over libcurl.
  *
  * Rules kept here, because a backend must stay in control of its process:
  *  - Transfers run through a curl multi handle that we poll in short slices
@@ -13,7 +14,9 @@
  *    (longjmp through curl would leave it in pieces): they only read
  *    InterruptPending and friends and a monotonic clock.
  *  - The write callback allocates with MCXT_ALLOC_NO_OOM and reports
- *    failure to curl instead of raising.
+ *    failure to curl instead of raising; the read callback of an upload
+ *    uses plain pread() on a descriptor opened beforehand, and reports a
+ *    failure the same way.
  *  - Only after curl has returned and the easy handle has left the multi
  *    handle do we raise ERRORs or run CHECK_FOR_INTERRUPTS().
  *  - The curl handles belong to the client's memory context: a reset
@@ -32,12 +35,15 @@
  * Transient failures (connection errors, HTTP 500/502/503/504, SlowDown,
  * RequestTimeout, a body shorter than its Content-Length) are retried with
  * a short backoff, at most S3_MAX_ATTEMPTS times, all within the deadline.
+ * An upload's deadline grows by one second per S3_MIN_UPLOAD_RATE bytes,
+ * so a large file is not cut off by a timeout meant for small requests.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -58,6 +64,8 @@
 #define S3_MAX_BACKOFF_MS	1000
 /* Bytes of a non-XML error body quoted in a message. */
 #define S3_BODY_QUOTE		200
+/* Slowest upload we wait for: bytes per second added to an upload's deadline. */
+#define S3_MIN_UPLOAD_RATE	(1024 * 1024)
 
 struct S3Client
 {
@@ -98,6 +106,21 @@ typedef struct S3Response
 	bool		canceled;
 	bool		deadline_passed;
 } S3Response;
+
+/*
+ * What a PUT sends: HEAD, then the first FILE_LEN bytes of descriptor FD
+ * (none when FD is -1).  Read by curl's read callback from POS on.
+ */
+typedef struct S3Body
+{
+	const char *head;
+	size_t		head_len;
+	int			fd;
+	int64		file_len;
+	int64		pos;
+	int			read_errno;		/* why reading FD failed, 0 if it did not */
+	bool		short_file;		/* FD ended before FILE_LEN */
+} S3Body;
 
 static bool curl_initialised = false;
 
@@ -376,15 +399,73 @@ xferinfo_callback(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/* Hands curl the next bytes of an upload; never raises. */
+static size_t
+read_callback(char *buf, size_t size, size_t nitems, void *arg)
+{
+	S3Body	   *b = arg;
+	size_t		want = size * nitems;
+	size_t		done = 0;
+	int64		total = (int64) b->head_len + b->file_len;
+
+	/* a cancel is noticed by xferinfo_callback, which says so in the response */
+	while (done < want && b->pos < total)
+	{
+		size_t		n;
+
+		if (b->pos < (int64) b->head_len)
+		{
+			n = Min(want - done, b->head_len - (size_t) b->pos);
+			memcpy(buf + done, b->head + b->pos, n);
+		}
+		else
+		{
+			int64		off = b->pos - (int64) b->head_len;
+			ssize_t		got = pread(b->fd, buf + done,
+									(size_t) Min((int64) (want - done), b->file_len - off),
+									(off_t) off);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+			{
+				b->read_errno = errno;
+				return CURL_READFUNC_ABORT;
+			}
+			if (got == 0)
+			{
+				b->short_file = true;
+				return CURL_READFUNC_ABORT;
+			}
+			n = (size_t) got;
+		}
+		done += n;
+		b->pos += n;
+	}
+	return done;
+}
+
+/* Rewinds an upload when curl must send it again; never raises. */
+static int
+seek_callback(void *arg, curl_off_t offset, int origin)
+{
+	S3Body	   *b = arg;
+
+	if (origin != SEEK_SET || offset < 0 || offset > (curl_off_t) b->head_len + b->file_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	b->pos = (int64) offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 /* ---------------------------------------------------------------- one attempt */
 
 /*
- * Run one GET of URL with HEADERS (already built) until it completes, is
- * canceled or passes the deadline.  Calls nothing that can raise between
- * adding the handle and removing it.
+ * Run one METHOD ("GET", "PUT" with BODY, "DELETE") of URL with HEADERS
+ * (already built) until it completes, is canceled or passes the deadline.
+ * Calls nothing that can raise between adding the handle and removing it.
  */
 static CURLcode
-perform(S3Client *c, const char *url, S3Response *r)
+perform(S3Client *c, const char *method, const char *url, S3Body *body, S3Response *r)
 {
 	CURLcode	result = CURLE_OK;
 	int64		remaining = Max(r->deadline_ms - monotonic_ms(), 1);
@@ -393,7 +474,23 @@ perform(S3Client *c, const char *url, S3Response *r)
 	curl_easy_reset(c->easy);
 	c->curl_error[0] = '\0';
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
-	curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+	if (body != NULL)
+	{
+		body->pos = 0;
+		curl_easy_setopt(c->easy, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_READFUNCTION, read_callback);
+		curl_easy_setopt(c->easy, CURLOPT_READDATA, body);
+		curl_easy_setopt(c->easy, CURLOPT_SEEKFUNCTION, seek_callback);
+		curl_easy_setopt(c->easy, CURLOPT_SEEKDATA, body);
+		curl_easy_setopt(c->easy, CURLOPT_INFILESIZE_LARGE,
+						 (curl_off_t) (body->head_len + body->file_len));
+	}
+	else
+	{
+		curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+		if (strcmp(method, "GET") != 0)
+			curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method);
+	}
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->easy, CURLOPT_PATH_AS_IS, 1L);
@@ -538,16 +635,18 @@ backoff_sleep(int64 ms)
 }
 
 /*
- * GET PATH?QUERY (both encoded) with an optional Range, retrying transient
- * failures within the deadline.  Returns with any answer the server gave
- * (the caller judges its status); raises for everything else.  WHAT names
- * the object or listing in messages.
+ * METHOD PATH?QUERY (both encoded) with an optional Range, and for a PUT
+ * the BODY, retrying transient failures within the deadline.  Returns with
+ * any answer the server gave (the caller judges its status); raises for
+ * everything else.  WHAT names the object or listing in messages.
  */
 static void
-s3_request(S3Client *c, const char *path, const char *query, const char *range,
-		   const char *what, S3Response *r)
+s3_request(S3Client *c, const char *method, const char *path, const char *query,
+		   const char *range, S3Body *body, const char *what, S3Response *r)
 {
-	int64		deadline = monotonic_ms() + c->timeout_ms;
+	int64		upload_ms = body ? (int64) ((body->head_len + body->file_len) * 1000.0 / S3_MIN_UPLOAD_RATE) : 0;
+	int			timeout_ms = (int) Min((int64) c->timeout_ms + upload_ms, (int64) PG_INT32_MAX);
+	int64		deadline = monotonic_ms() + timeout_ms;
 	char	   *url = psprintf("%s%s%s%s", c->base_url, path, query[0] ? "?" : "", query);
 	const char *last_failure = NULL;
 	int			attempt;
@@ -567,7 +666,7 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("object storage at %s did not answer for %s within %d ms",
-							c->base_url, what, c->timeout_ms),
+							c->base_url, what, timeout_ms),
 					 last_failure ? errdetail("Last failure: %s (attempt %d).", last_failure, attempt - 1) : 0,
 					 errhint("Check the object storage, or raise the server's \"timeout\" option.")));
 
@@ -577,7 +676,8 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 			const char *error = NULL;
 
 			memset(&sig, 0, sizeof(sig));
-			sig.method = "GET";
+			sig.method = method;
+			sig.payload_hash = body ? SIGV4_UNSIGNED_PAYLOAD : NULL;
 			sig.canonical_uri = path;
 			sig.canonical_query = query;
 			sig.host = c->authority;
@@ -602,7 +702,8 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 		if (h && authorization)
 		{
 			h = curl_slist_append(h, psprintf("Authorization: %s", authorization));
-			h = h ? curl_slist_append(h, "x-amz-content-sha256: " SIGV4_EMPTY_PAYLOAD_SHA256) : NULL;
+			h = h ? curl_slist_append(h, psprintf("x-amz-content-sha256: %s",
+												   body ? SIGV4_UNSIGNED_PAYLOAD : SIGV4_EMPTY_PAYLOAD_SHA256)) : NULL;
 			h = h ? curl_slist_append(h, psprintf("x-amz-date: %s", amz_date)) : NULL;
 		}
 		if (h && range)
@@ -619,7 +720,12 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 		r->range_total = -1;
 		r->out_of_memory = r->canceled = r->deadline_passed = false;
 
-		rc = perform(c, url, r);
+		if (body)
+		{
+			body->read_errno = 0;
+			body->short_file = false;
+		}
+		rc = perform(c, method, url, body, r);
 		curl_slist_free_all(c->headers);
 		c->headers = NULL;
 
@@ -632,6 +738,18 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 					(errcode(ERRCODE_QUERY_CANCELED),
 					 errmsg("canceling object storage request for %s", what)));
 		}
+		if (body && body->read_errno != 0)
+		{
+			errno = body->read_errno;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read the file to upload as %s: %m", what)));
+		}
+		if (body && body->short_file)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the file to upload as %s ended before " INT64_FORMAT " bytes",
+							what, body->file_len)));
 		if (r->out_of_memory)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -652,7 +770,7 @@ s3_request(S3Client *c, const char *path, const char *query, const char *range,
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("object storage at %s did not answer for %s within %d ms",
-							c->base_url, what, c->timeout_ms),
+							c->base_url, what, timeout_ms),
 					 errdetail("curl: %s (attempt %d).", curl_reason(c, rc), attempt),
 					 errhint("Check the object storage, or raise the server's \"timeout\" option.")));
 		else if (transient_curl_error(rc))
@@ -701,9 +819,13 @@ quote_body(const S3Response *r)
 	return s;
 }
 
-/* Raise the ERROR for a failure answer (anything but 200/206). */
+/*
+ * Raise the ERROR for a failure answer (anything but 200/206/204).  ACTION
+ * says what was asked ("return", "store", "delete").
+ */
 static void
-raise_for_answer(S3Client *c, const S3Response *r, const char *what, bool listing)
+raise_for_answer(S3Client *c, const S3Response *r, const char *what, bool listing,
+				 const char *action)
 {
 	S3XmlError err = parse_error_body(r);
 	char	   *detail;
@@ -743,7 +865,7 @@ raise_for_answer(S3Client *c, const S3Response *r, const char *what, bool listin
 				 errdetail("%s", detail)));
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("object storage at %s failed to return %s", c->base_url, what),
+			 errmsg("object storage at %s failed to %s %s", c->base_url, action, what),
 			 errdetail("%s", detail)));
 }
 
@@ -803,9 +925,9 @@ s3_client_list(S3Client *c, const char *prefix)
 			params[nparams++] = (SigV4Param) {"continuation-token", token};
 
 		MemoryContextSwitchTo(pagecxt);
-		s3_request(c, path, sigv4_canonical_query(params, nparams), NULL, what, &r);
+		s3_request(c, "GET", path, sigv4_canonical_query(params, nparams), NULL, NULL, what, &r);
 		if (r.status != 200)
-			raise_for_answer(c, &r, what, true);
+			raise_for_answer(c, &r, what, true, "return");
 		st = s3xml_parse_listing(r.body, r.len, &xml_allocator, &listing, err, sizeof(err));
 		if (st == S3XML_NOMEM)
 			ereport(ERROR,
@@ -866,7 +988,7 @@ s3_client_get(S3Client *c, const char *key, int64 offset, int64 length, size_t *
 	else if (offset > 0)
 		range = psprintf("bytes=" INT64_FORMAT "-", offset);
 
-	s3_request(c, object_path(c, full_key), "", range, what, &r);
+	s3_request(c, "GET", object_path(c, full_key), "", range, NULL, what, &r);
 	if (r.status == 416)
 	{
 		/* an empty object has no byte 0: reading from 0 gives nothing */
@@ -879,7 +1001,7 @@ s3_client_get(S3Client *c, const char *key, int64 offset, int64 length, size_t *
 		storage_range_error(key, offset, r.range_total);
 	}
 	if (r.status != 200 && r.status != 206)
-		raise_for_answer(c, &r, what, false);
+		raise_for_answer(c, &r, what, false, "return");
 
 	n = r.len;
 	if (r.status == 206 && r.range_start != offset)
@@ -901,4 +1023,49 @@ s3_client_get(S3Client *c, const char *key, int64 offset, int64 length, size_t *
 	r.body[n] = '\0';
 	*len_out = n;
 	return r.body;
+}
+
+/*
+ * PUT object KEY: HEAD_LEN bytes of HEAD, then the first FILE_LEN bytes of
+ * descriptor FD (-1: none), as one PutObject with an unsigned payload.
+ */
+void
+s3_client_put(S3Client *c, const char *key, const char *head, size_t head_len,
+			  int fd, int64 file_len)
+{
+	char	   *full_key = psprintf("%s%s", c->root, key);
+	char	   *what = psprintf("object \"%s\" in bucket \"%s\"", full_key, c->bucket);
+	S3Body		body;
+	S3Response	r;
+
+	memset(&body, 0, sizeof(body));
+	body.head = head;
+	body.head_len = head_len;
+	body.fd = fd;
+	body.file_len = fd >= 0 ? file_len : 0;
+	s3_request(c, "PUT", object_path(c, full_key), "", NULL, &body, what, &r);
+	if (r.status != 200)
+		raise_for_answer(c, &r, what, false, "store");
+	pfree(r.body);
+}
+
+/* DELETE object KEY; S3 answers 204 whether or not it existed. */
+void
+s3_client_delete(S3Client *c, const char *key)
+{
+	char	   *full_key = psprintf("%s%s", c->root, key);
+	char	   *what = psprintf("object \"%s\" in bucket \"%s\"", full_key, c->bucket);
+	S3Response	r;
+
+	s3_request(c, "DELETE", object_path(c, full_key), "", NULL, NULL, what, &r);
+	if (r.status != 204 && r.status != 200 && r.status != 404)
+		raise_for_answer(c, &r, what, false, "delete");
+	pfree(r.body);
+}
+
+/* KEY as Milvus names it: the object key with the root path, in the bucket. */
+char *
+s3_client_full_key(S3Client *c, const char *key)
+{
+	return psprintf("%s%s", c->root, key);
 }

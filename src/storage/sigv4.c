@@ -1,11 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * sigv4.c
- *		AWS Signature Version 4 for milvus_fdw's S3 GET requests.
+ *		AWS Signature Version 4 for milvus_fdw's S3 requests.
  *
  * The signed headers are always host, x-amz-content-sha256 and x-amz-date,
- * and the payload is always empty, which is all a reader of objects and
- * listings needs.  SHA-256 and HMAC-SHA-256 come from PostgreSQL's own
+ * which is all a reader and writer of objects needs.  The payload hash is
+ * the empty body's unless the request gives one (a PUT of an import file
+ * sends UNSIGNED-PAYLOAD rather than hash hundreds of megabytes first).  SHA-256 and HMAC-SHA-256 come from PostgreSQL's own
  * common/cryptohash.h and common/hmac.h (OpenSSL underneath when PostgreSQL
  * was built with it), so the extension links no crypto library of its own.
  *
@@ -166,6 +167,7 @@ sigv4_authorization(const SigV4Request *req, char amz_date[17], const char **err
 	uint8		hash[PG_SHA256_DIGEST_LENGTH];
 	uint8		key[PG_SHA256_DIGEST_LENGTH];
 	uint8		signature[PG_SHA256_DIGEST_LENGTH];
+	const char *payload_hash = req->payload_hash ? req->payload_hash : SIGV4_EMPTY_PAYLOAD_SHA256;
 
 	gmtime_r(&req->now, &tm);
 	strftime(amz_date, 17, "%Y%m%dT%H%M%SZ", &tm);
@@ -177,8 +179,8 @@ sigv4_authorization(const SigV4Request *req, char amz_date[17], const char **err
 	appendStringInfo(&canonical, "%s\n%s\n%s\n", req->method, req->canonical_uri,
 					 req->canonical_query ? req->canonical_query : "");
 	appendStringInfo(&canonical, "host:%s\nx-amz-content-sha256:%s\nx-amz-date:%s\n\n",
-					 req->host, SIGV4_EMPTY_PAYLOAD_SHA256, amz_date);
-	appendStringInfo(&canonical, "%s\n%s", SIGV4_SIGNED_HEADERS, SIGV4_EMPTY_PAYLOAD_SHA256);
+					 req->host, payload_hash, amz_date);
+	appendStringInfo(&canonical, "%s\n%s", SIGV4_SIGNED_HEADERS, payload_hash);
 	if (!sha256(canonical.data, canonical.len, hash, error))
 		return NULL;
 

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * sigv4.h
- *		AWS Signature Version 4 for the GET requests of milvus_fdw's S3
- *		client: URI encoding, the canonical query string and the
+ *		AWS Signature Version 4 for the requests of milvus_fdw's S3 client
+ *		(GET, PUT, DELETE): URI encoding, the canonical query string and the
  *		Authorization header.
  *
  *-------------------------------------------------------------------------
@@ -14,9 +14,12 @@
 
 #include "lib/stringinfo.h"
 
-/* SHA-256 of the empty payload, hex: every request of ours has no body. */
+/* SHA-256 of the empty payload, hex: GET and DELETE send no body. */
 #define SIGV4_EMPTY_PAYLOAD_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* The payload hash of a body that is sent but not hashed (S3's own term). */
+#define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
 /* One query parameter, not yet encoded. */
 typedef struct SigV4Param
@@ -27,7 +30,7 @@ typedef struct SigV4Param
 
 typedef struct SigV4Request
 {
-	const char *method;			/* "GET" */
+	const char *method;			/* "GET", "PUT", "DELETE" */
 	const char *canonical_uri;	/* the path, already URI-encoded ("/bucket/key") */
 	const char *canonical_query;	/* from sigv4_canonical_query(), or "" */
 	const char *host;			/* the Host header's value, exactly as sent */
@@ -36,6 +39,8 @@ typedef struct SigV4Request
 	const char *access_key;
 	const char *secret_key;
 	time_t		now;
+	/* x-amz-content-sha256: hex SHA-256 of the body, SIGV4_UNSIGNED_PAYLOAD, or NULL for none */
+	const char *payload_hash;
 } SigV4Request;
 
 /*

@@ -169,6 +169,46 @@ milvus_storage_get_with(MilvusStorage *storage, const char *key,
 	return s3_client_get(storage->s3, key, 0, -1, len_out);
 }
 
+void
+milvus_storage_put_file(MilvusStorage *storage, const char *key, const char *head,
+						size_t head_len, int fd, int64 file_len)
+{
+	check_key("key", key, false);
+	if (file_len < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("length of an object storage write must not be negative")));
+	if (storage->root_dir != NULL)
+		local_storage_put(storage, key, head, head_len, fd, file_len);
+	else
+		s3_client_put(storage->s3, key, head, head_len, fd, file_len);
+}
+
+void
+milvus_storage_put(MilvusStorage *storage, const char *key, const char *data, size_t len)
+{
+	milvus_storage_put_file(storage, key, data, len, -1, 0);
+}
+
+void
+milvus_storage_delete(MilvusStorage *storage, const char *key)
+{
+	check_key("key", key, false);
+	if (storage->root_dir != NULL)
+		local_storage_delete(storage, key);
+	else
+		s3_client_delete(storage->s3, key);
+}
+
+char *
+milvus_storage_milvus_path(MilvusStorage *storage, const char *key)
+{
+	check_key("key", key, false);
+	if (storage->root_dir != NULL)
+		return psprintf("%s/%s", storage->root_dir, key);
+	return s3_client_full_key(storage->s3, key);
+}
+
 int
 storage_object_cmp(const ListCell *a, const ListCell *b)
 {

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * storage.h
- *		Read access to Milvus's object storage, for scans that read binlogs:
- *		list the objects under a prefix and read (a range of) one object,
- *		from a local directory (Milvus with local storage) or from MinIO/S3.
+ *		Access to Milvus's object storage, for scans that read binlogs and
+ *		for bulk import: list the objects under a prefix, read (a range of)
+ *		one object, write and delete objects, in a local directory (Milvus
+ *		with local storage) or in MinIO/S3.
  *
  * Keys are relative to the storage root: the directory storage_path, or
  * root_path inside the bucket ("insert_log/1/2/3/100/4"), never with a
@@ -96,6 +97,35 @@ extern char *milvus_storage_get(MilvusStorage *storage, const char *key,
 typedef void *(*StorageAllocFn) (void *ctx, size_t size);
 extern char *milvus_storage_get_with(MilvusStorage *storage, const char *key,
 									 StorageAllocFn alloc, void *ctx, size_t *len_out);
+
+/*
+ * Write object KEY: HEAD_LEN bytes of HEAD, then the first FILE_LEN bytes
+ * of the open file descriptor FD (-1: none; read with pread from offset 0,
+ * the caller keeps it open).  A local file appears whole or not at all (it
+ * is written under another name and renamed); on S3 it is one PutObject.
+ * An existing object is replaced.
+ */
+extern void milvus_storage_put_file(MilvusStorage *storage, const char *key,
+									const char *head, size_t head_len,
+									int fd, int64 file_len);
+
+/* Write object KEY from memory. */
+extern void milvus_storage_put(MilvusStorage *storage, const char *key,
+							   const char *data, size_t len);
+
+/*
+ * Delete object KEY; a missing one is no error.  In local storage the
+ * directories this leaves empty go too, except one directly under the root.
+ */
+extern void milvus_storage_delete(MilvusStorage *storage, const char *key);
+
+/*
+ * KEY as Milvus's Import wants a file named: for local storage the absolute
+ * path (Milvus 2.3 opens import files by path, and a relative one would be
+ * taken from its working directory), for S3 the object key in the bucket,
+ * root_path included.
+ */
+extern char *milvus_storage_milvus_path(MilvusStorage *storage, const char *key);
 
 extern void milvus_storage_close(MilvusStorage *storage);
 

@@ -33,6 +33,9 @@ extern char *local_storage_get(MilvusStorage *storage, const char *key,
 extern char *local_storage_get_with(MilvusStorage *storage, const char *key,
 									int64 offset, int64 length, StorageAllocFn alloc,
 									void *alloc_ctx, size_t *len_out);
+extern void local_storage_put(MilvusStorage *storage, const char *key, const char *head,
+							  size_t head_len, int fd, int64 file_len);
+extern void local_storage_delete(MilvusStorage *storage, const char *key);
 
 /* s3.c */
 extern S3Client *s3_client_create(const MilvusStorageConfig *cfg, MemoryContext cxt);
@@ -40,6 +43,10 @@ extern const char *s3_client_describe(S3Client *client);
 extern List *s3_client_list(S3Client *client, const char *prefix);
 extern char *s3_client_get(S3Client *client, const char *key,
 						   int64 offset, int64 length, size_t *len_out);
+extern void s3_client_put(S3Client *client, const char *key, const char *head,
+						  size_t head_len, int fd, int64 file_len);
+extern void s3_client_delete(S3Client *client, const char *key);
+extern char *s3_client_full_key(S3Client *client, const char *key);
 
 /* Compare two StorageObject pointers by key, bytewise (list_sort). */
 extern int	storage_object_cmp(const ListCell *a, const ListCell *b);

@@ -8,11 +8,14 @@
  *			RETURNS TABLE (key text, size bigint)
  *		milvus_storage_read(server name, key text, "offset" bigint, length bigint)
  *			RETURNS bytea
+ *		milvus_storage_write(server name, key text, data bytea) RETURNS void
+ *		milvus_storage_delete(server name, key text) RETURNS void
  *
- * Both need USAGE on the server and use the caller's user mapping (or
+ * All need USAGE on the server and use the caller's user mapping (or
  * PUBLIC's) for the storage credentials.  Local storage (storage_path) is
- * the database server's own files, so it also needs the privileges of
- * pg_read_server_files.
+ * the database server's own files, so reading also needs the privileges of
+ * pg_read_server_files, writing and deleting those of pg_write_server_files.
+ * Writing puts files for milvus_bulk_import() where Milvus can read them.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +34,8 @@
 
 PG_FUNCTION_INFO_V1(milvus_storage_list_sql);
 PG_FUNCTION_INFO_V1(milvus_storage_read_sql);
+PG_FUNCTION_INFO_V1(milvus_storage_write_sql);
+PG_FUNCTION_INFO_V1(milvus_storage_delete_sql);
 
 /* The milvus_fdw server NAME, checked for USAGE. */
 static ForeignServer *
@@ -52,19 +57,26 @@ usable_server(Name name)
 }
 
 static MilvusStorage *
-open_server_storage(Name name, int page_size)
+open_server_storage(Name name, int page_size, bool write)
 {
 	ForeignServer *server = usable_server(name);
 	MilvusStorageConfig cfg;
 
 	milvus_storage_config_for(server, GetUserId(), &cfg);
-	if (cfg.storage_path != NULL &&
+	if (cfg.storage_path != NULL && !write &&
 		!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read the local storage of server \"%s\"",
 						server->servername),
 				 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may read files of the database server.")));
+	if (cfg.storage_path != NULL && write &&
+		!has_privs_of_role(GetUserId(), ROLE_PG_WRITE_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to write the local storage of server \"%s\"",
+						server->servername),
+				 errdetail("Only roles with privileges of the \"pg_write_server_files\" role may write files of the database server.")));
 	if (page_size < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -83,7 +95,7 @@ milvus_storage_list_sql(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	storage = open_server_storage(PG_GETARG_NAME(0), PG_GETARG_INT32(2));
+	storage = open_server_storage(PG_GETARG_NAME(0), PG_GETARG_INT32(2), false);
 	objects = milvus_storage_list(storage, prefix);
 	foreach(lc, objects)
 	{
@@ -102,7 +114,7 @@ milvus_storage_list_sql(PG_FUNCTION_ARGS)
 Datum
 milvus_storage_read_sql(PG_FUNCTION_ARGS)
 {
-	MilvusStorage *storage = open_server_storage(PG_GETARG_NAME(0), 0);
+	MilvusStorage *storage = open_server_storage(PG_GETARG_NAME(0), 0, false);
 	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int64		offset = PG_GETARG_INT64(2);
 	int64		length = PG_GETARG_INT64(3);
@@ -122,4 +134,27 @@ milvus_storage_read_sql(PG_FUNCTION_ARGS)
 	pfree(data);
 	milvus_storage_close(storage);
 	PG_RETURN_BYTEA_P(result);
+}
+
+Datum
+milvus_storage_write_sql(PG_FUNCTION_ARGS)
+{
+	MilvusStorage *storage = open_server_storage(PG_GETARG_NAME(0), 0, true);
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bytea	   *data = PG_GETARG_BYTEA_PP(2);
+
+	milvus_storage_put(storage, key, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+	milvus_storage_close(storage);
+	PG_RETURN_VOID();
+}
+
+Datum
+milvus_storage_delete_sql(PG_FUNCTION_ARGS)
+{
+	MilvusStorage *storage = open_server_storage(PG_GETARG_NAME(0), 0, true);
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	milvus_storage_delete(storage, key);
+	milvus_storage_close(storage);
+	PG_RETURN_VOID();
 }
