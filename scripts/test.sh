@@ -3,9 +3,21 @@
 # (apt-get, pip), builds and installs the extension, starts the real services
 # (scripts/services.sh), runs the pg_regress suites and the pytest suites
 # against them, stops what it started, and ends with "N passed, N failed".
+#
+# Usage: scripts/test.sh [--long]
+#   --long  also the regress suites under valgrind (scripts/valgrind.sh) and
+#           the soak test (test/long/, SOAK_SECONDS, default 300)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+
+LONG=
+for arg in "$@"; do
+  case "$arg" in
+    --long) LONG=1 ;;
+    *) echo "usage: scripts/test.sh [--long]" >&2; exit 2 ;;
+  esac
+done
 
 passed=0
 failed=0
@@ -58,10 +70,22 @@ fi
 # ---- pytest suites (test/) ----
 log "pytest"
 pytest_log="$RUN_DIR/pytest.log"
-(cd test && "$VENV/bin/python" -m pytest -q -p no:cacheprovider -rfE . ) 2>&1 | tee "$pytest_log"
+(cd test && "$VENV/bin/python" -m pytest -q -p no:cacheprovider -rfE --ignore=long . ) 2>&1 | tee "$pytest_log"
 summary=$(tail -n 1 "$pytest_log")
 p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
 f=$(grep -oE '[0-9]+ (failed|error|errors)' <<<"$summary" | awk '{s += $1} END {print s + 0}')
 passed=$((passed + ${p:-0}))
 if [ "${f:-0}" -gt 0 ]; then failed=$((failed + f)); failures+=("pytest($f)"); fi
 if [ "${p:-0}" -eq 0 ] && [ "${f:-0}" -eq 0 ]; then count "pytest(no result)" failed; fi
+
+# ---- --long: valgrind and soak ----
+if [ -n "$LONG" ]; then
+  log "valgrind"
+  if scripts/valgrind.sh; then count "valgrind" ok; else count "valgrind" failed; fi
+  log "soak"
+  if (cd test && "$VENV/bin/python" -m pytest -q -s -p no:cacheprovider long/); then
+    count "soak" ok
+  else
+    count "soak" failed
+  fi
+fi
