@@ -178,7 +178,7 @@ extern bool pq_file_num_rows(const uint8_t *buf, size_t len,
 /* Index of the leaf column with this name, or -1. */
 extern int	pq_find_column(const PqFile *file, const char *name);
 
-/* Names for messages; "unknown(N)" style text for values out of range. */
+/* Names for messages ("ZSTD", "RLE_DICTIONARY"); "unknown" when out of range. */
 extern const char *pq_type_name(int physical_type);
 extern const char *pq_codec_name(int codec);
 extern const char *pq_encoding_name(int encoding);
