@@ -17,7 +17,7 @@ sanitize=1
 cc="${CC:-cc}"
 mkdir -p "$(dirname "$out")"
 
-flags=(-std=c99 -O2 -g -Wall -Wextra -Werror -I"$root/src/binlog")
+flags=(-std=c99 -O2 -g -Wall -Wextra -I"$root/src/binlog")
 if [ "$sanitize" = 1 ]; then
   probe="$(mktemp -d)"
   trap 'rm -rf "$probe"' EXIT
