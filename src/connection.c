@@ -39,6 +39,9 @@
 
 #define METHOD_PREFIX "/milvus.proto.milvus.MilvusService/"
 
+/* Requests at least this big are packed into the connection's reused buffer. */
+#define PACK_BUF_MIN (256 * 1024)
+
 typedef struct ConnKey
 {
 	Oid			serverid;
@@ -62,6 +65,9 @@ struct MilvusConn
 	char	   *server_version; /* cached by milvus_conn_server_version */
 	uint64		last_write_ts;	/* hybrid timestamp of our last write, 0 if none */
 	int			timeout_ms;
+	/* big requests are packed here, reused: fresh memory costs page faults */
+	uint8	   *pack_buf;
+	size_t		pack_cap;
 	/* counters for milvus_fdw_get_connections() */
 	int64		calls;
 	int64		bytes_sent;
@@ -135,8 +141,10 @@ close_channel(MilvusConn *conn)
 		MemoryContextDelete(conn->cxt);
 		conn->cxt = NULL;
 	}
-	/* it lived in cxt; a new channel may reach another server */
+	/* they lived in cxt; a new channel may reach another server */
 	conn->server_version = NULL;
+	conn->pack_buf = NULL;
+	conn->pack_cap = 0;
 }
 
 static void
@@ -603,7 +611,7 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 {
 	char	   *path = psprintf(METHOD_PREFIX "%s", method);
 	size_t		len = protobuf_c_message_get_packed_size(request);
-	uint8_t    *buf = palloc_extended(len > 0 ? len : 1, MCXT_ALLOC_HUGE);
+	uint8_t    *buf;
 	MvMetadata	md[2];
 	int			nmd = 0;
 	MvCallResult result;
@@ -617,6 +625,21 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_DOES_NOT_EXIST),
 				 errmsg("the Milvus connection was closed while a statement was using it")));
+	if (len >= PACK_BUF_MIN)
+	{
+		if (conn->pack_cap < len)
+		{
+			if (conn->pack_buf)
+				pfree(conn->pack_buf);
+			conn->pack_buf = NULL;
+			conn->pack_cap = 0;
+			conn->pack_buf = MemoryContextAllocHuge(conn->cxt, len);
+			conn->pack_cap = len;
+		}
+		buf = conn->pack_buf;
+	}
+	else
+		buf = palloc(len > 0 ? len : 1);
 	protobuf_c_message_pack(request, buf);
 	md[nmd].key = "dbname";
 	md[nmd++].value = conn->database;
@@ -657,7 +680,8 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 		}
 		break;
 	}
-	pfree(buf);
+	if (buf != conn->pack_buf)
+		pfree(buf);
 
 	/*
 	 * A call that ran out of time may sit on a connection that went silent
