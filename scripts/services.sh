@@ -4,6 +4,8 @@
 #   postgres       a scratch PostgreSQL 15 cluster ($RUN_DIR/pgdata)
 #   milvus23       the embedded Milvus 2.3 standalone server (PyPI `milvus`)
 #   milvus23_auth  a second Milvus 2.3 with authorization enabled (root/Milvus)
+#   milvus23_tls   a Milvus 2.3 serving TLS with a certificate of its own
+#                  self-signed CA (.run/milvus23_tls/tls/ca.pem)
 #   minio          MinIO, an S3 server (built from its Go module into .run/bin)
 #   milvus23_s3    a third Milvus 2.3 that keeps its binlogs in MinIO
 #                  (bucket a-bucket, root path files); starts minio first
@@ -25,7 +27,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_SERVICES=(postgres milvus23 milvus23_auth minio milvus23_s3 milvus_lite mariadb)
+ALL_SERVICES=(postgres milvus23 milvus23_auth milvus23_tls minio milvus23_s3 milvus_lite mariadb)
 PID_DIR="$RUN_DIR/pids"
 PORT_DIR="$RUN_DIR/ports"
 LOG_DIR="$RUN_DIR/logs"
@@ -55,7 +57,7 @@ STOP_GRACE=${STOP_GRACE:-30}
 MILVUS23_STOP_GRACE=${MILVUS23_STOP_GRACE:-10}
 
 usage() {
-  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -66,6 +68,7 @@ data_dir_of() {  # data directory of a service
     postgres) echo "$PGDATA_DIR" ;;
     milvus23) echo "$RUN_DIR/milvus23" ;;
     milvus23_auth) echo "$RUN_DIR/milvus23_auth" ;;
+    milvus23_tls) echo "$RUN_DIR/milvus23_tls" ;;
     minio) echo "$RUN_DIR/minio" ;;
     milvus23_s3) echo "$RUN_DIR/milvus23_s3" ;;
     milvus_lite) echo "$RUN_DIR/milvus_lite" ;;
@@ -165,7 +168,7 @@ bg_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   ours "$name" "$pid" || return 1
   case "$name" in
-    milvus23|milvus23_auth|milvus23_s3) group_has_comm "$pid" milvus || return 1 ;;
+    milvus23|milvus23_auth|milvus23_tls|milvus23_s3) group_has_comm "$pid" milvus || return 1 ;;
   esac
   return 0
 }
@@ -190,7 +193,7 @@ spawn() {
 # SIGTERM to the process group, up to STOP_GRACE seconds, then SIGKILL.
 kill_group() {
   local name=$1 pgid=$2 i grace=$STOP_GRACE
-  case "$name" in milvus23|milvus23_auth|milvus23_s3) grace=$MILVUS23_STOP_GRACE ;; esac
+  case "$name" in milvus23|milvus23_auth|milvus23_tls|milvus23_s3) grace=$MILVUS23_STOP_GRACE ;; esac
   group_alive "$pgid" || return 0
   kill -TERM -- "-$pgid" 2>/dev/null || true
   for i in $(seq 1 $((grace * 5))); do
@@ -217,15 +220,20 @@ show_log_tail() {  # show_log_tail FILE...
 
 # Exits 0 when the Milvus on 127.0.0.1:PORT answers get_server_version (with
 # the given credentials), through the venv's pymilvus.
-milvus_ping() {  # milvus_ping PORT [USER PASSWORD]
-  timeout 30 "$VENV/bin/python" - "$@" <<'PY' >/dev/null 2>&1
+milvus_ping() {  # milvus_ping PORT [USER PASSWORD]   (MILVUS_PING_CA: TLS with this CA)
+  timeout 30 env MILVUS_PING_CA="${MILVUS_PING_CA:-}" "$VENV/bin/python" - "$@" <<'PY' >/dev/null 2>&1
+import os
 import sys
 from pymilvus import MilvusClient
 port = sys.argv[1]
 kw = {}
 if len(sys.argv) > 3:
     kw = dict(user=sys.argv[2], password=sys.argv[3])
-c = MilvusClient(uri=f"http://127.0.0.1:{port}", timeout=10, **kw)
+scheme = "http"
+if os.environ.get("MILVUS_PING_CA"):
+    scheme = "https"
+    kw.update(secure=True, server_pem_path=os.environ["MILVUS_PING_CA"], server_name="localhost")
+c = MilvusClient(uri=f"{scheme}://127.0.0.1:{port}", timeout=10, **kw)
 print(c.get_server_version())
 c.close()
 PY
@@ -452,9 +460,27 @@ milvus23_storage_dir() {  # localStorage.path of an instance
   ' "$1/configs/milvus.yaml" 2>/dev/null || true
 }
 
-start_milvus23() {  # start_milvus23 NAME [auth|s3]
+# A CA and a server certificate for localhost / 127.0.0.1, made once.
+make_tls_files() {  # make_tls_files DIR
+  local dir=$1
+  [ -s "$dir/server.pem" ] && [ -s "$dir/ca.pem" ] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=milvus_fdw test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1 || die "openssl: CA failed"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1 || die "openssl: CSR failed"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$dir/san.ext" -out "$dir/server.pem" >/dev/null 2>&1 \
+    || die "openssl: server certificate failed"
+  # the PostgreSQL backend (another OS user) reads the CA
+  chmod o+rx "$dir"; chmod o+r "$dir/ca.pem"
+}
+
+start_milvus23() {  # start_milvus23 NAME [auth|s3|tls]
   local name=$1 mode=${2:-} auth="" base logfile pidfile port t0=$SECONDS
   [ "$mode" = auth ] && auth=1
+  local MILVUS_PING_CA=
   base=$(data_dir_of "$name")
   logfile="$LOG_DIR/$name.log"
   pidfile="$PID_DIR/$name.pid"
@@ -482,6 +508,13 @@ start_milvus23() {  # start_milvus23 NAME [auth|s3]
   port=$(choose_port "$name")
   local args=(--data "$base" --proxy-port "$port")
   [ -n "$auth" ] && args+=(--authorization-enabled true)
+  if [ "$mode" = tls ]; then
+    make_tls_files "$base/tls"
+    chmod o+x "$base"
+    args+=(--tls-mode 1 --server-pem-path "$base/tls/server.pem"
+           --server-key-path "$base/tls/server.key" --ca-pem-path "$base/tls/ca.pem")
+    MILVUS_PING_CA="$base/tls/ca.pem"
+  fi
   # Binlogs in MinIO instead of localStorage.path: milvus-server's template
   # has these keys, so --extra-config sets them (it creates the bucket).
   if [ "$mode" = s3 ]; then
@@ -800,6 +833,7 @@ start_one() {
     postgres) start_postgres ;;
     milvus23) start_milvus23 milvus23 ;;
     milvus23_auth) start_milvus23 milvus23_auth auth ;;
+    milvus23_tls) start_milvus23 milvus23_tls tls ;;
     minio) start_minio ;;
     milvus23_s3) start_minio && start_milvus23 milvus23_s3 s3 ;;
     milvus_lite) start_milvus_lite ;;
@@ -817,7 +851,7 @@ stop_one() {
       log "$name: stopping (process group $pid)"
       local binaries=() p
       case "$name" in
-        milvus23|milvus23_auth|milvus23_s3)
+        milvus23|milvus23_auth|milvus23_tls|milvus23_s3)
           milvus23_drop_sessions "$name"
           for p in $(group_pids "$pid"); do
             [ "$(cat "/proc/$p/comm" 2>/dev/null)" = milvus ] && binaries+=("$p")
@@ -882,6 +916,8 @@ write_env() {
         "MILVUS_AUTH_PORT=$(saved_port milvus23_auth)" \
         "MILVUS_AUTH_USER=$MILVUS23_AUTH_USER" \
         "MILVUS_AUTH_PASSWORD=$MILVUS23_AUTH_PASSWORD" \
+        "MILVUS_TLS_PORT=$(saved_port milvus23_tls)" \
+        "MILVUS_TLS_CA=$(data_dir_of milvus23_tls)/tls/ca.pem" \
         "MINIO_ENDPOINT=127.0.0.1:$(saved_port minio)" \
         "MINIO_ACCESS_KEY=$MINIO_ROOT_USER" \
         "MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD" \
@@ -918,7 +954,7 @@ for arg in "$@"; do
     --no-build) NO_BUILD=1 ;;
     --clean) CLEAN=1 ;;
     -h|--help) usage ;;
-    postgres|milvus23|milvus23_auth|minio|milvus23_s3|milvus_lite|mariadb) names+=("$arg") ;;
+    postgres|milvus23|milvus23_auth|milvus23_tls|minio|milvus23_s3|milvus_lite|mariadb) names+=("$arg") ;;
     *) echo "unknown argument: $arg" >&2; usage ;;
   esac
 done

@@ -474,6 +474,12 @@ report_grpc_error(MilvusConn *conn, const char *method, const MvCallResult *r)
 	switch (r->status)
 	{
 		case MV_GRPC_UNAVAILABLE:
+			if (strstr(r->message, "certificate verify failed") || strstr(r->message, "Ssl handshake failed"))
+				ereport(ERROR,
+						(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+						 errmsg("TLS handshake with Milvus server \"%s\" failed", conn->server_name),
+						 errdetail("gRPC %s: %s", status, r->message),
+						 errhint("The server option ca_cert names the CA that signed the server's certificate, server_name the name it was issued for.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
 					 errmsg("could not reach Milvus server \"%s\" for %s", conn->server_name, method),

@@ -1,0 +1,72 @@
+"""TLS against a real TLS-serving Milvus 2.3 (milvus23_tls, certificate of a
+self-signed CA that scripts/services.sh makes): the CA in `ca_cert` lets
+every call through; without it, or with the wrong name, the handshake fails
+with a certificate ERROR naming the option to set."""
+import psycopg
+import pytest
+
+from conftest import env
+
+
+def make_server(pg, name, options):
+    pg.execute(f"DROP SERVER IF EXISTS {name} CASCADE")
+    pg.execute(f"CREATE SERVER {name} FOREIGN DATA WRAPPER milvus_fdw OPTIONS ({options})")
+
+
+def test_ca_cert_lets_reads_and_writes_through(pg):
+    port, ca = env("MILVUS_TLS_PORT"), env("MILVUS_TLS_CA")
+    make_server(pg, "tls_ok", f"host 'localhost', port '{port}', ca_cert '{ca}', timeout '10'")
+    try:
+        assert pg.execute("SELECT milvus_server_version('tls_ok')").fetchone()[0].startswith("v2.3")
+        pg.execute("""CREATE FOREIGN TABLE tls_items (id bigint, vec real[]) SERVER tls_ok
+                      OPTIONS (collection 'tls_items', primary_key 'id', vector_field 'vec', dim '2')""")
+        pg.execute("SELECT milvus_drop_collection('tls_items', true)")
+        pg.execute("INSERT INTO tls_items SELECT i, ARRAY[i, 1]::real[] FROM generate_series(1, 100) i")
+        assert pg.execute("SELECT count(*), sum(id) FROM tls_items WHERE vec[2] = 1").fetchone() == (100, 5050)
+        pg.execute("SELECT milvus_drop_collection('tls_items')")
+    finally:
+        pg.execute("DROP SERVER tls_ok CASCADE")
+
+
+@pytest.mark.parametrize("options", [
+    "use_tls 'true'",                         # the system's CAs do not know ours
+    "uri 'https://localhost:{port}'",
+])
+def test_without_the_ca_the_certificate_is_refused(pg, options):
+    port = env("MILVUS_TLS_PORT")
+    opts = options.format(port=port)
+    if "uri" not in opts:
+        opts = f"host 'localhost', port '{port}', {opts}"
+    make_server(pg, "tls_noca", opts + ", timeout '10'")
+    try:
+        with pytest.raises(psycopg.Error) as err:
+            pg.execute("SELECT milvus_server_version('tls_noca')")
+        assert err.value.sqlstate == "08001"
+        assert "TLS handshake" in str(err.value)
+        assert "certificate verify failed" in err.value.diag.message_detail
+        assert "ca_cert" in err.value.diag.message_hint
+    finally:
+        pg.execute("DROP SERVER tls_noca CASCADE")
+
+
+def test_wrong_server_name_is_refused(pg):
+    port, ca = env("MILVUS_TLS_PORT"), env("MILVUS_TLS_CA")
+    make_server(pg, "tls_name", f"host '127.0.0.1', port '{port}', ca_cert '{ca}', "
+                                f"server_name 'not-this-host', timeout '10'")
+    try:
+        with pytest.raises(psycopg.Error) as err:
+            pg.execute("SELECT milvus_server_version('tls_name')")
+        assert err.value.sqlstate == "08001"
+    finally:
+        pg.execute("DROP SERVER tls_name CASCADE")
+
+
+def test_plaintext_client_cannot_talk_to_a_tls_server(pg):
+    port = env("MILVUS_TLS_PORT")
+    make_server(pg, "tls_plain", f"host '127.0.0.1', port '{port}', timeout '5'")
+    try:
+        with pytest.raises(psycopg.Error) as err:
+            pg.execute("SELECT milvus_server_version('tls_plain')")
+        assert err.value.sqlstate.startswith("08")
+    finally:
+        pg.execute("DROP SERVER tls_plain CASCADE")
