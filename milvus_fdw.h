@@ -365,6 +365,9 @@ extern MilvusColumnBuffer *milvus_column_buffer_create(MilvusField *field, Oid t
 extern size_t milvus_column_append(MilvusColumnBuffer *cb, Datum value, bool isnull);
 extern int	milvus_column_rows(MilvusColumnBuffer *cb);
 extern bool milvus_column_fits(int data_type, int element_type, Oid typid);
+extern bool milvus_column_readable(int data_type, int element_type, Oid typid);
+extern void milvus_check_readable(int data_type, int element_type, Oid typid,
+								  const char *column, const char *field);
 extern void milvus_column_truncate(MilvusColumnBuffer *cb, int nrows);
 extern struct Milvus__Proto__Schema__FieldData *milvus_column_field_data(MilvusColumnBuffer *cb);
 extern Datum milvus_field_datum(struct Milvus__Proto__Schema__FieldData *fd, int idx,
@@ -401,5 +404,53 @@ extern bool milvusPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
 extern void milvusBeginDirectModify(ForeignScanState *node, int eflags);
 extern TupleTableSlot *milvusIterateDirectModify(ForeignScanState *node);
 extern void milvusEndDirectModify(ForeignScanState *node);
+
+/* ---- import.c: bulk import through Milvus's Import (issue #6) ---- */
+
+typedef struct MilvusImport MilvusImport;
+struct Milvus__Proto__Schema__FieldData;
+
+extern bool milvus_import_wanted(int table_method);
+extern MilvusImport *milvus_import_begin(MilvusConn *conn, ForeignServer *server, Oid userid,
+										 const char *relname, const char *collection,
+										 const char *partition, int nfields,
+										 MilvusField **fields);
+extern void milvus_import_append(MilvusImport *imp,
+								 struct Milvus__Proto__Schema__FieldData **cols, int nrows);
+extern int64 milvus_import_position(MilvusImport *imp);
+extern void milvus_import_forget(MilvusImport *imp, int64 position);
+extern bool milvus_import_full(MilvusImport *imp);
+extern int64 milvus_import_finish(MilvusImport *imp);
+extern void milvus_import_abort(MilvusImport *imp);
+
+/* ---- import_writer.c: import files (NumPy, JSON rows) in temporary files ---- */
+
+#define MILVUS_IMPORT_NUMPY		0
+#define MILVUS_IMPORT_JSON		1
+
+typedef struct MilvusImportWriter MilvusImportWriter;
+
+/* One finished file: write HEAD, then SIZE bytes of temporary file FILE. */
+typedef struct MilvusImportFile
+{
+	char	   *name;			/* "vec.npy", "rows.json" */
+	char	   *head;			/* NumPy header, or NULL */
+	size_t		head_len;
+	int			file;			/* fd.c File */
+	int64		size;
+} MilvusImportFile;
+
+extern int	milvus_import_format_for(int nfields, MilvusField **fields, const char *relname);
+extern MilvusImportWriter *milvus_import_writer_create(int format, int nfields,
+													   MilvusField **fields);
+extern void milvus_import_writer_append(MilvusImportWriter *w,
+										struct Milvus__Proto__Schema__FieldData **cols,
+										int nrows);
+extern int64 milvus_import_writer_rows(MilvusImportWriter *w);
+extern int64 milvus_import_writer_bytes(MilvusImportWriter *w);
+extern void milvus_import_writer_truncate(MilvusImportWriter *w, int64 nrows);
+extern List *milvus_import_writer_finish(MilvusImportWriter *w);
+extern void milvus_import_writer_resume(MilvusImportWriter *w);
+extern void milvus_import_writer_close(MilvusImportWriter *w);
 
 #endif							/* MILVUS_FDW_H */

@@ -132,6 +132,46 @@ milvus_column_fits(int data_type, int element_type, Oid typid)
 	return column_fits(data_type, element_type, typid, get_element_type(typid));
 }
 
+/*
+ * Can a value of this Milvus type be read into a column of type typid?  As
+ * for writing, but integers also read into real, double, numeric and
+ * boolean columns.
+ */
+bool
+milvus_column_readable(int data_type, int element_type, Oid typid)
+{
+	Oid			elemtype = get_element_type(typid);
+
+	switch (data_type)
+	{
+		case DT(Int8):
+		case DT(Int16):
+		case DT(Int32):
+		case DT(Int64):
+			return is_number_type(typid) || typid == BOOLOID;
+		case DT(Array):
+			return OidIsValid(elemtype) && typid != NAMEOID &&
+				milvus_column_readable(element_type, DT(None), elemtype);
+		default:
+			return column_fits(data_type, element_type, typid, elemtype);
+	}
+}
+
+/* ERROR unless the field's values can become the column's. */
+void
+milvus_check_readable(int data_type, int element_type, Oid typid,
+					  const char *column, const char *field)
+{
+	if (!milvus_column_readable(data_type, element_type, typid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of type %s cannot hold Milvus field \"%s\" of type %s%s",
+						column, format_type_be(typid), field, milvus_type_name(data_type),
+						data_type == DT(Array) ?
+						psprintf(" of %s", milvus_type_name(element_type)) : ""),
+				 errhint("Change the column's type, or map it to another field with the column option \"field\".")));
+}
+
 MilvusColumnBuffer *
 milvus_column_buffer_create(MilvusField *field, Oid typid, const char *column)
 {
@@ -868,7 +908,8 @@ int_datum(int64 v, Oid typid, const char *column)
 		case BOOLOID:
 			return BoolGetDatum(v != 0);
 		default:
-			return DirectFunctionCall1(int8out, Int64GetDatum(v));	/* not reached */
+			read_error(column, "An integer needs an integer, real, double precision, numeric or boolean column.");
+			return (Datum) 0;
 	}
 }
 
@@ -1024,6 +1065,8 @@ scalar_datum(Milvus__Proto__Schema__ScalarField *sf, int idx, Oid typid, const c
 	switch (sf->data_case)
 	{
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_BOOL_DATA:
+			if (typid != BOOLOID)
+				read_error(column, "A boolean needs a boolean column.");
 			return BoolGetDatum(sf->bool_data->data[idx]);
 		case MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_INT_DATA:
 			return int_datum(sf->int_data->data[idx], typid, column);

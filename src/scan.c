@@ -791,7 +791,14 @@ milvusBeginForeignScan(ForeignScanState *node, int eflags)
 	st->offset_paging = !milvus_conn_pages_in_pk_order(st->conn);
 	st->fields = palloc(sizeof(char *) * (list_length(st->attnums) + 1));
 	foreach(lc, st->attnums)
-		st->fields[i++] = st->info->columns[lfirst_int(lc) - 1].field;
+	{
+		MilvusScanColumn *col = &st->info->columns[lfirst_int(lc) - 1];
+
+		/* a column that cannot hold its field fails here, not row by row */
+		milvus_check_readable(col->data_type, col->element_type, col->typid,
+							  col->name, col->field);
+		st->fields[i++] = col->field;
+	}
 	st->nfields = i;
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "milvus_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
@@ -866,6 +873,18 @@ bind_page_columns(MilvusScanState *st, const char *method)
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Milvus %s on collection \"%s\" returned no field \"%s\"",
 							method, st->collection, st->fields[i])));
+		/* the collection may have changed since planning: check what came */
+		if (fd && fd->type != 0)
+		{
+			MilvusScanColumn *col = &st->info->columns[list_nth_int(st->attnums, i) - 1];
+			int			element = 0;
+
+			if (fd->field_case == MILVUS__PROTO__SCHEMA__FIELD_DATA__FIELD_SCALARS &&
+				fd->scalars->data_case == MILVUS__PROTO__SCHEMA__SCALAR_FIELD__DATA_ARRAY_DATA)
+				element = fd->scalars->array_data->element_type;
+			if (fd->type != DT(Array) || element != 0)
+				milvus_check_readable(fd->type, element, col->typid, col->name, st->fields[i]);
+		}
 		/* compact form: values only for valid rows; index them once a page */
 		if (fd && fd->n_valid_data > 0 &&
 			milvus_field_values(fd) < (int) fd->n_valid_data)
@@ -1123,12 +1142,15 @@ search(MilvusScanState *st, ForeignScanState *node)
 	arr = DatumGetArrayTypePCopy(d);
 	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	field = milvus_find_field(milvus_collection_cached(st->conn, st->collection), st->search_field);
-	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || n != field->dim)
+	if (ARR_HASNULL(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query vector for Milvus field \"%s\" holds NULL elements", st->search_field)));
+	if (ARR_NDIM(arr) != 1 || n != field->dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("query vector has %d dimensions, Milvus field \"%s\" has %d",
-						n, st->search_field, field->dim),
-				 ARR_HASNULL(arr) ? errdetail("It also holds NULL elements.") : 0));
+						n, st->search_field, field->dim)));
 	vector.data = (uint8_t *) ARR_DATA_PTR(arr);
 	vector.len = sizeof(float) * n;
 	value.tag = "$0";

@@ -245,7 +245,13 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 	oldcxt = MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		coll = milvus_describe_collection(conn, name, false);
+		coll = milvus_describe_collection(conn, name, true);
+		if (coll == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("Milvus collection \"%s\" does not exist in database \"%s\"",
+							name, milvus_conn_database(conn)),
+					 errhint("An INSERT creates it when the foreign table has the options primary_key, vector_field and dim; so does milvus_create_collection().")));
 		coll->row_count = collection_row_count(conn, name);
 	}
 	PG_CATCH();
