@@ -28,6 +28,7 @@ OBJS = \
 	src/deparse.o \
 	src/segments.o \
 	src/binlog_scan.o \
+	src/import.o src/import_writer.o \
 	src/milvus/grpc_call.o \
 	$(patsubst %.c,%.o,$(wildcard src/binlog/*.c src/storage/*.c)) \
 	$(PROTO_OBJS)

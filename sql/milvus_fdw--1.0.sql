@@ -132,3 +132,30 @@ CREATE FUNCTION milvus_storage_delete(server name, key text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'milvus_storage_delete_sql'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- Bulk import (issue #6).  Files already in the server's storage (keys as
+-- milvus_storage_list() shows them) imported into the table's collection by
+-- Milvus's Import, waiting for it; returns the rows imported.  NumPy files
+-- (one per field) make one import, each JSON or Parquet file its own.  Needs
+-- INSERT on the table; on a storage_path server also pg_read_server_files.
+CREATE FUNCTION milvus_bulk_import(foreign_table regclass, files text[])
+RETURNS bigint
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- The imports this backend started (insert_method 'import' and
+-- milvus_bulk_import()), the last 100, as last seen.
+CREATE FUNCTION milvus_import_progress()
+RETURNS TABLE (task_id bigint, collection text, state text, progress integer,
+               rows bigint, files text, started timestamptz, finished timestamptz,
+               reason text)
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Milvus's list of the import tasks of a table's collection, whoever
+-- started them (ListImportTasks): to follow an import from another session.
+CREATE FUNCTION milvus_import_tasks(foreign_table regclass, max_tasks integer DEFAULT 100)
+RETURNS TABLE (task_id bigint, state text, progress integer, rows bigint,
+               files text, created timestamptz, reason text)
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;

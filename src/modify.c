@@ -10,6 +10,8 @@
  * large requests, and a ROLLBACK before anything was sent sends nothing.
  * A savepoint rolled back forgets the rows it buffered.  Rows already sent
  * cannot be taken back: Milvus has no transactions (see the README).
+ * With insert_method 'import' a full buffer goes to import.c's files
+ * instead, which are imported at pre-commit (see import.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -49,6 +51,7 @@ typedef struct SavepointMark
 	int			level;			/* transaction nest level */
 	int			nrows;			/* rows buffered when it started */
 	int64		flushes;		/* flushes done when it started */
+	int64		import_pos;		/* milvus_import_position() when it started */
 } SavepointMark;
 
 typedef struct WriteBuffer
@@ -62,6 +65,7 @@ typedef struct WriteBuffer
 	int			batch_size;
 	int			ncols;
 	MilvusColumnBuffer **cols;
+	MilvusField **fields;		/* the field of each column buffer */
 	int		   *attnums;		/* 0-based attribute of each column buffer */
 	int			skip_attnum;	/* auto_id primary key column, or -1 */
 	int			pk_attnum;		/* 0-based primary key column, or -1 */
@@ -78,6 +82,10 @@ typedef struct WriteBuffer
 	bool		returning_keys; /* INSERT ... RETURNING on an auto_id table */
 	int64		last_key;		/* the key Milvus gave the last row sent */
 	List	   *marks;			/* SavepointMark, innermost first */
+	/* insert_method 'import' (import.c) */
+	int			table_insert_method;	/* the table's option */
+	bool		use_import;		/* this statement's full buffers go to import */
+	MilvusImport *import;		/* files of this transaction, or NULL */
 } WriteBuffer;
 
 static HTAB *write_buffers = NULL;
@@ -85,6 +93,7 @@ static MemoryContext write_cxt = NULL;	/* everything of this transaction */
 static bool callbacks_registered = false;
 
 static void flush_buffer(WriteBuffer *wb);
+static void finish_import(WriteBuffer *wb);
 static void keep_rows(WriteBuffer *wb, int nrows);
 static void flush_deletes(WriteBuffer *wb);
 
@@ -125,17 +134,27 @@ xact_callback(XactEvent event, void *arg)
 			{
 				hash_seq_init(&scan, write_buffers);
 				while ((wb = hash_seq_search(&scan)) != NULL)
+				{
+					milvus_import_abort(wb->import);
 					if (wb->rows_sent > 0)
 						ereport(WARNING,
 								(errmsg("%lld rows already sent to Milvus collection \"%s\" are not rolled back",
 										(long long) wb->rows_sent, wb->collection),
 								 errdetail("Milvus has no transactions; rows are sent when a batch fills.")));
+				}
 			}
 			forget_buffers();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
+			/* pre-commit imported everything; this only closes files */
+			if (write_buffers)
+			{
+				hash_seq_init(&scan, write_buffers);
+				while ((wb = hash_seq_search(&scan)) != NULL)
+					milvus_import_abort(wb->import);
+			}
 			forget_buffers();
 			break;
 	}
@@ -176,6 +195,8 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				keep = 0;
 			}
 			keep_rows(wb, keep);
+			if (wb->import)
+				milvus_import_forget(wb->import, mark->import_pos);
 		}
 		else
 		{
@@ -268,6 +289,8 @@ get_write_buffer(Relation rel, Oid userid, bool for_update)
 		wb->pk_type = coll->fields[coll->pk_index].data_type;
 		initStringInfo(&wb->delete_keys);
 		wb->cols = palloc0(sizeof(MilvusColumnBuffer *) * tupdesc->natts);
+		wb->fields = palloc0(sizeof(MilvusField *) * tupdesc->natts);
+		wb->table_insert_method = topts.insert_method;
 		wb->attnums = palloc0(sizeof(int) * tupdesc->natts);
 		covered = palloc0(sizeof(bool) * (coll->nfields + 1));
 
@@ -297,6 +320,7 @@ get_write_buffer(Relation rel, Oid userid, bool for_update)
 			}
 			wb->cols[wb->ncols] = milvus_column_buffer_create(field, att->atttypid,
 															   NameStr(att->attname));
+			wb->fields[wb->ncols] = field;
 			wb->attnums[wb->ncols++] = i;
 		}
 		for (i = 0; i < coll->nfields; i++)
@@ -340,6 +364,22 @@ flush_buffer(WriteBuffer *wb)
 								ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(tmp);
 
+	if (wb->use_import)
+	{
+		/* into the import's files; they go to Milvus at pre-commit */
+		Milvus__Proto__Schema__FieldData **cols = palloc(sizeof(*cols) * (wb->ncols + 1));
+
+		for (i = 0; i < wb->ncols; i++)
+			cols[i] = milvus_column_field_data(wb->cols[i]);
+		milvus_import_append(wb->import, cols, wb->nrows);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(tmp);
+		keep_rows(wb, 0);
+		if (milvus_import_full(wb->import))
+			finish_import(wb);
+		return;
+	}
+
 	req.db_name = (char *) milvus_conn_database(wb->conn);
 	req.collection_name = wb->collection;
 	req.partition_name = wb->partition ? wb->partition : "";
@@ -370,6 +410,22 @@ flush_buffer(WriteBuffer *wb)
 	wb->rows_sent += wb->nrows;
 	wb->flushes++;
 	keep_rows(wb, 0);
+}
+
+/* Import the rows spooled so far: sent, as far as rollbacks are concerned. */
+static void
+finish_import(WriteBuffer *wb)
+{
+	int64		rows;
+
+	if (wb->import == NULL)
+		return;
+	rows = milvus_import_finish(wb->import);
+	if (rows > 0)
+	{
+		wb->rows_sent += rows;
+		wb->flushes++;
+	}
 }
 
 /*
@@ -407,6 +463,7 @@ milvus_flush_table(Oid relid)
 		{
 			flush_deletes(wb);
 			flush_buffer(wb);
+			finish_import(wb);
 		}
 }
 
@@ -420,12 +477,19 @@ buffer_row(WriteBuffer *wb, TupleTableSlot *slot)
 	if (level > 1 &&
 		(wb->marks == NIL || ((SavepointMark *) linitial(wb->marks))->level < level))
 	{
-		SavepointMark *mark = MemoryContextAlloc(write_cxt, sizeof(SavepointMark));
-		MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+		SavepointMark *mark;
+		MemoryContext oldcxt;
+
+		/* an import's files can only be cut back to where a batch starts */
+		if (wb->use_import)
+			flush_buffer(wb);
+		mark = MemoryContextAlloc(write_cxt, sizeof(SavepointMark));
+		oldcxt = MemoryContextSwitchTo(write_cxt);
 
 		mark->level = level;
 		mark->nrows = wb->nrows;
 		mark->flushes = wb->flushes;
+		mark->import_pos = wb->import ? milvus_import_position(wb->import) : 0;
 		wb->marks = lcons(mark, wb->marks);
 		MemoryContextSwitchTo(oldcxt);
 	}
@@ -603,10 +667,45 @@ modify_user(ResultRelInfo *rinfo, EState *estate)
 static void
 begin_insert(ResultRelInfo *rinfo, EState *estate, bool returning)
 {
-	WriteBuffer *wb = get_write_buffer(rinfo->ri_RelationDesc, modify_user(rinfo, estate), false);
+	Relation	rel = rinfo->ri_RelationDesc;
+	Oid			userid = modify_user(rinfo, estate);
+	WriteBuffer *wb = get_write_buffer(rel, userid, false);
+	bool		use_import = milvus_import_wanted(wb->table_insert_method);
 
 	/* RETURNING needs the keys Milvus assigns: each row is sent at once */
 	wb->returning_keys = returning && wb->skip_attnum >= 0;
+
+	/* the method is the statement's: rows buffered the other way go first */
+	if (use_import != wb->use_import)
+		flush_buffer(wb);
+	if (use_import)
+	{
+		if (wb->upsert)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("insert_method 'import' cannot upsert into foreign table \"%s\"",
+							wb->relname),
+					 errdetail("Milvus's import only adds rows."),
+					 errhint("Use insert_mode 'insert', or insert_method 'insert'.")));
+		if (wb->returning_keys)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("insert_method 'import' cannot return the keys Milvus assigns to foreign table \"%s\"",
+							wb->relname),
+					 errdetail("Imported rows get their keys when the import runs, at commit."),
+					 errhint("Use insert_method 'insert' for INSERT ... RETURNING.")));
+		if (wb->import == NULL)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+
+			wb->import = milvus_import_begin(wb->conn,
+											 GetForeignServer(GetForeignTable(RelationGetRelid(rel))->serverid),
+											 userid, wb->relname, wb->collection, wb->partition,
+											 wb->ncols, wb->fields);
+			MemoryContextSwitchTo(oldcxt);
+		}
+	}
+	wb->use_import = use_import;
 	rinfo->ri_FdwState = wb;
 }
 
@@ -806,7 +905,11 @@ milvusExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 			hash_seq_init(&scan, write_buffers);
 			while ((wb = hash_seq_search(&scan)) != NULL)
 				if (wb->key.relid == RelationGetRelid(rel))
+				{
 					keep_rows(wb, 0);
+					if (wb->import)
+						milvus_import_forget(wb->import, 0);
+				}
 		}
 		expr = milvus_all_rows_expr(coll->fields[coll->pk_index].name,
 									coll->fields[coll->pk_index].data_type);

@@ -364,7 +364,7 @@ copy_descriptor(int src, int64 len, int out, const char *path)
 
 void
 local_storage_put(MilvusStorage *storage, const char *key, const char *head,
-				  size_t head_len, int fd, int64 file_len)
+				  size_t head_len, File file, int64 file_len)
 {
 	char	   *path = psprintf("%s/%s", storage->root_dir, key);
 	char	   *tmp = psprintf("%s.tmp%d", path, MyProcPid);
@@ -384,8 +384,18 @@ local_storage_put(MilvusStorage *storage, const char *key, const char *head,
 					 errmsg("could not change the mode of file \"%s\": %m", tmp)));
 		if (head_len > 0)
 			write_all(out, tmp, head, head_len);
-		if (fd >= 0 && file_len > 0)
-			copy_descriptor(fd, file_len, out, tmp);
+		if (file >= 0 && file_len > 0)
+		{
+			/*
+			 * The virtual file's descriptor, opened again if fd.c closed it;
+			 * nothing opens files while it is in use below.
+			 */
+			if (FileSize(file) < 0)
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not open the data to write to file \"%s\": %m", tmp)));
+			copy_descriptor(FileGetRawDesc(file), file_len, out, tmp);
+		}
 		if (CloseTransientFile(out) != 0)
 			ereport(ERROR,
 					(errcode_for_file_access(),

@@ -1027,11 +1027,14 @@ s3_client_get(S3Client *c, const char *key, int64 offset, int64 length, size_t *
 
 /*
  * PUT object KEY: HEAD_LEN bytes of HEAD, then the first FILE_LEN bytes of
- * descriptor FD (-1: none), as one PutObject with an unsigned payload.
+ * virtual file FILE (-1: none), as one PutObject with an unsigned payload.
+ * curl's read callback uses the file's descriptor with plain pread(): it
+ * must not raise, and nothing opens files (which could make fd.c close it)
+ * while the request runs.
  */
 void
 s3_client_put(S3Client *c, const char *key, const char *head, size_t head_len,
-			  int fd, int64 file_len)
+			  File file, int64 file_len)
 {
 	char	   *full_key = psprintf("%s%s", c->root, key);
 	char	   *what = psprintf("object \"%s\" in bucket \"%s\"", full_key, c->bucket);
@@ -1041,8 +1044,17 @@ s3_client_put(S3Client *c, const char *key, const char *head, size_t head_len,
 	memset(&body, 0, sizeof(body));
 	body.head = head;
 	body.head_len = head_len;
-	body.fd = fd;
-	body.file_len = fd >= 0 ? file_len : 0;
+	body.fd = -1;
+	if (file >= 0 && file_len > 0)
+	{
+		/* opened again if fd.c closed it to stay below its limit */
+		if (FileSize(file) < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open the data to upload as %s: %m", what)));
+		body.fd = FileGetRawDesc(file);
+		body.file_len = file_len;
+	}
 	s3_request(c, "PUT", object_path(c, full_key), "", NULL, &body, what, &r);
 	if (r.status != 200)
 		raise_for_answer(c, &r, what, false, "store");

@@ -171,7 +171,7 @@ milvus_storage_get_with(MilvusStorage *storage, const char *key,
 
 void
 milvus_storage_put_file(MilvusStorage *storage, const char *key, const char *head,
-						size_t head_len, int fd, int64 file_len)
+						size_t head_len, File file, int64 file_len)
 {
 	check_key("key", key, false);
 	if (file_len < 0)
@@ -179,9 +179,9 @@ milvus_storage_put_file(MilvusStorage *storage, const char *key, const char *hea
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("length of an object storage write must not be negative")));
 	if (storage->root_dir != NULL)
-		local_storage_put(storage, key, head, head_len, fd, file_len);
+		local_storage_put(storage, key, head, head_len, file, file_len);
 	else
-		s3_client_put(storage->s3, key, head, head_len, fd, file_len);
+		s3_client_put(storage->s3, key, head, head_len, file, file_len);
 }
 
 void

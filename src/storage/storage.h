@@ -22,6 +22,7 @@
 
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
+#include "storage/fd.h"
 
 /* Defaults of the S3 side, as Milvus's own (configs/milvus.yaml). */
 #define MILVUS_STORAGE_DEFAULT_BUCKET		"a-bucket"
@@ -100,14 +101,14 @@ extern char *milvus_storage_get_with(MilvusStorage *storage, const char *key,
 
 /*
  * Write object KEY: HEAD_LEN bytes of HEAD, then the first FILE_LEN bytes
- * of the open file descriptor FD (-1: none; read with pread from offset 0,
- * the caller keeps it open).  A local file appears whole or not at all (it
- * is written under another name and renamed); on S3 it is one PutObject.
- * An existing object is replaced.
+ * of FILE, a virtual file of fd.c (-1: none; read from offset 0, the
+ * caller keeps it open).  A local file appears whole or not at all (it is
+ * written under another name and renamed); on S3 it is one PutObject.  An
+ * existing object is replaced.
  */
 extern void milvus_storage_put_file(MilvusStorage *storage, const char *key,
 									const char *head, size_t head_len,
-									int fd, int64 file_len);
+									File file, int64 file_len);
 
 /* Write object KEY from memory. */
 extern void milvus_storage_put(MilvusStorage *storage, const char *key,

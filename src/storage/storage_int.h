@@ -34,7 +34,7 @@ extern char *local_storage_get_with(MilvusStorage *storage, const char *key,
 									int64 offset, int64 length, StorageAllocFn alloc,
 									void *alloc_ctx, size_t *len_out);
 extern void local_storage_put(MilvusStorage *storage, const char *key, const char *head,
-							  size_t head_len, int fd, int64 file_len);
+							  size_t head_len, File file, int64 file_len);
 extern void local_storage_delete(MilvusStorage *storage, const char *key);
 
 /* s3.c */
@@ -44,7 +44,7 @@ extern List *s3_client_list(S3Client *client, const char *prefix);
 extern char *s3_client_get(S3Client *client, const char *key,
 						   int64 offset, int64 length, size_t *len_out);
 extern void s3_client_put(S3Client *client, const char *key, const char *head,
-						  size_t head_len, int fd, int64 file_len);
+						  size_t head_len, File file, int64 file_len);
 extern void s3_client_delete(S3Client *client, const char *key);
 extern char *s3_client_full_key(S3Client *client, const char *key);
 
