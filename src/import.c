@@ -176,8 +176,7 @@ check_server_can_import(MilvusConn *conn, ForeignServer *server, const char *wha
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("Milvus server \"%s\" cannot %s: Milvus Lite has no bulk import",
 						server->servername, what),
-				 errdetail("The server reports version \"%s\"; Import is a Milvus standalone/cluster RPC.",
-						   version),
+				 errdetail("Import is a call of Milvus standalone and cluster servers; Milvus Lite does not implement it."),
 				 errhint("Use insert_method 'insert' with this server.")));
 	milvus_server_options(server, &sopts);
 	if (sopts.storage_path == NULL && sopts.storage_endpoint == NULL)
@@ -904,7 +903,7 @@ milvus_bulk_import(PG_FUNCTION_ARGS)
 		tasks = submit_import(conn, server, topts.collection, topts.partition, numpy_paths, false);
 
 	if (!wait_for_tasks(conn, topts.collection, where.data, tasks))
-		report_failure(topts.collection, tasks, "The files stay.");
+		report_failure(topts.collection, tasks, psprintf("The files stay: %s.", where.data));
 	foreach(lc, tasks)
 		rows += ((ImportTask *) lfirst(lc))->rows;
 	milvus_conn_note_write(conn, milvus_conn_now(conn));
