@@ -13,6 +13,9 @@ project's services the examples run as they are:
     MILVUS_HOST, MILVUS_PORT                         Milvus as PostgreSQL reaches it (the
                                                      foreign server's host and port)
     MILVUS_USER, MILVUS_PASSWORD (or MILVUS_TOKEN)   Milvus credentials (user mapping), if any
+    MILVUS_STORAGE_ENDPOINT, MILVUS_STORAGE_USER,    Milvus's object storage as PostgreSQL
+    MILVUS_STORAGE_PASSWORD, MILVUS_BUCKET,          reaches it (spark_bulk_import.py; else
+    MILVUS_ROOT_PATH                                 milvus23_s3: MILVUS_S3_PORT, MINIO_*)
     MARIADB_HOST, MARIADB_PORT, MARIADB_USER,        MariaDB/MySQL as Spark reaches it
     MARIADB_PASSWORD, MARIADB_DATABASE               (spark_mysql_embedding_milvus.py)
     POSTGRES_JDBC_JAR, MARIADB_JDBC_JAR              the JDBC drivers (default: Debian's
@@ -135,18 +138,49 @@ def options_clause(options):
     return ", ".join(f"{k} {literal(v)}" for k, v in options.items())
 
 
-def create_server(conn, server):
+def storage_settings():
+    """A Milvus whose object storage PostgreSQL can write to, for bulk import:
+    (port, server options, user mapping options).
+
+    MILVUS_STORAGE_ENDPOINT (+ _USER, _PASSWORD, MILVUS_BUCKET, MILVUS_ROOT_PATH)
+    describe the storage of the Milvus at MILVUS_PORT (docker/compose.yaml);
+    without them, the services of scripts/services.sh give milvus23_s3, the
+    Milvus 2.3 that keeps its files in MinIO (MILVUS_S3_PORT, MINIO_*)."""
+    if setting("MILVUS_STORAGE_ENDPOINT"):
+        port = setting("MILVUS_PORT", "19530")
+        endpoint, user, password = (setting("MILVUS_STORAGE_ENDPOINT"),
+                                    setting("MILVUS_STORAGE_USER", "minioadmin"),
+                                    setting("MILVUS_STORAGE_PASSWORD", "minioadmin"))
+        bucket, root = setting("MILVUS_BUCKET", "a-bucket"), setting("MILVUS_ROOT_PATH", "files")
+    elif setting("MILVUS_S3_PORT") and setting("MINIO_ENDPOINT"):
+        port = setting("MILVUS_S3_PORT")
+        endpoint, user, password = (setting("MINIO_ENDPOINT"), setting("MINIO_ACCESS_KEY"),
+                                    setting("MINIO_SECRET_KEY"))
+        bucket, root = setting("MINIO_BUCKET", "a-bucket"), setting("MINIO_ROOT_PATH", "files")
+    else:
+        raise SystemExit("bulk import needs Milvus's object storage: set MILVUS_STORAGE_ENDPOINT "
+                         "(and MILVUS_STORAGE_USER, MILVUS_STORAGE_PASSWORD, MILVUS_BUCKET, "
+                         "MILVUS_ROOT_PATH), or start scripts/services.sh's milvus23_s3")
+    return (port, {"storage_endpoint": endpoint, "bucket": bucket, "root_path": root},
+            {"storage_user": user, "storage_password": password})
+
+
+def create_server(conn, server, storage=False):
     """A fresh foreign server for Milvus (milvus.host, milvus.port) and this user's
-    mapping (milvus.username, milvus.password or milvus.token)."""
+    mapping (milvus.username, milvus.password or milvus.token); with storage,
+    for the Milvus of storage_settings() and its object storage (milvus.bucket,
+    milvus.rootpath, milvus.storage.*)."""
+    port, server_opts, mapping = setting("MILVUS_PORT", "19530"), {}, {}
+    if storage:
+        port, server_opts, mapping = storage_settings()
     conn.execute(f"DROP SERVER IF EXISTS {server} CASCADE")
     conn.execute(f"CREATE SERVER {server} FOREIGN DATA WRAPPER milvus_fdw OPTIONS ("
-                 + options_clause({"host": setting("MILVUS_HOST", "localhost"),
-                                   "port": setting("MILVUS_PORT", "19530")}) + ")")
-    mapping = {}
+                 + options_clause({"host": setting("MILVUS_HOST", "localhost"), "port": port,
+                                   **server_opts}) + ")")
     if setting("MILVUS_TOKEN"):
         mapping["token"] = setting("MILVUS_TOKEN")
     elif setting("MILVUS_PASSWORD"):
-        mapping = {"user": setting("MILVUS_USER", "root"), "password": setting("MILVUS_PASSWORD")}
+        mapping.update(user=setting("MILVUS_USER", "root"), password=setting("MILVUS_PASSWORD"))
     clause = f" OPTIONS ({options_clause(mapping)})" if mapping else ""
     conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER {server}{clause}")
 

@@ -25,6 +25,7 @@ from conftest import ROOT, env
 from milvus_client import client
 
 sys.path.insert(0, os.path.join(ROOT, "examples"))
+import spark_bulk_import as bulk_demo  # noqa: E402
 import spark_common as sc  # noqa: E402
 import spark_milvus_transform_milvus as transform_demo  # noqa: E402
 import spark_mysql_embedding_milvus as mysql_demo  # noqa: E402
@@ -279,6 +280,41 @@ def test_milvus_transform_milvus(spark, pg, milvus):
         assert r["random"] == computed[r["pk"]][0]
         assert np.array_equal(f32(r["embeddings"]), f32(computed[r["pk"]][1]))
     transform_demo.check_pca([r["embeddings"] for r in src], [r["embeddings"] for r in dst])
+
+
+def test_bulk_import_through_spark_jdbc(spark, pg):
+    """Spark's JDBC sink into a table with insert_method 'import' (the
+    connector's bulkInsertFromSpark): each task's rows reach Milvus (the one
+    keeping its files in MinIO) by an Import at the task's commit."""
+    rows, table = 10_000, "spark_t_bulk_import"
+    bulk_demo.setup(pg, server="spark_t_bulk", table=table)
+    log = PgLog(pg)
+    df = bulk_demo.dataframe(spark, rows, partitions=2).cache()
+    expected = df.selectExpr("sum(id) AS ids", "sum(vec[0]) AS v0").collect()[0]
+    app = f"spark_t_bulk_{uuid.uuid4().hex[:8]}"
+    with BackendWatch(app) as watch:
+        df.write.mode("append").format("jdbc").options(**sc.pg_jdbc(
+            table, options="-c milvus_fdw.log_stats=on", ApplicationName=app)).save()
+    df.unpersist()
+    bulk_demo.wait_visible(pg, table, rows)
+    c = client("m23s3")
+    try:
+        got = c.query(table, filter="", output_fields=["count(*)"], consistency_level="Strong")
+        assert got[0]["count(*)"] == rows
+        sample = c.query(table, filter="id in [0, 4999, 9999]", output_fields=["id", "vec"],
+                         consistency_level="Strong")
+        assert sorted(r["id"] for r in sample) == [0, 4999, 9999]
+        assert all(len(r["vec"]) == bulk_demo.DIM for r in sample)
+    finally:
+        c.close()
+    ids, v0 = pg.execute(f"SELECT sum(id), sum(vec[1]) FROM {table}_check").fetchone()
+    assert ids == expected["ids"] and abs(v0 - expected["v0"]) < 1e-2
+    # One Import per Spark task (= partition = transaction), no Insert call.
+    stats = last_stats(log, watch.pids)
+    writers = {pid: s for pid, s in stats.items() if "Import" in s}
+    assert len(writers) == 2, stats
+    assert all(s["Import"][0] == 1 and s.get("Insert", (0, 0))[0] == 0
+               for s in writers.values()), stats
 
 
 # ------------------------------------------------------------------ JDBC source
