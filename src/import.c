@@ -201,14 +201,23 @@ remember_task(int64 task_id, const char *collection, const char *files)
 	oldcxt = MemoryContextSwitchTo(progress_cxt);
 	if (list_length(remembered) >= MILVUS_IMPORT_REMEMBERED)
 	{
-		ImportTask *old = linitial(remembered);
+		ListCell   *lc;
 
-		remembered = list_delete_first(remembered);
-		pfree(old->collection);
-		pfree(old->files);
-		if (old->reason)
-			pfree(old->reason);
-		pfree(old);
+		/* the oldest that has ended: a running one is still being waited for */
+		foreach(lc, remembered)
+		{
+			ImportTask *old = lfirst(lc);
+
+			if (!old->ended)
+				continue;
+			remembered = foreach_delete_current(remembered, lc);
+			pfree(old->collection);
+			pfree(old->files);
+			if (old->reason)
+				pfree(old->reason);
+			pfree(old);
+			break;
+		}
 	}
 	t = palloc0(sizeof(ImportTask));
 	t->task_id = task_id;
