@@ -421,7 +421,7 @@ extern int64 milvus_import_position(MilvusImport *imp);
 extern void milvus_import_forget(MilvusImport *imp, int64 position);
 extern bool milvus_import_full(MilvusImport *imp);
 extern int64 milvus_import_finish(MilvusImport *imp);
-extern void milvus_import_abort(MilvusImport *imp);
+extern void milvus_import_close(MilvusImport *imp);
 
 /* ---- import_writer.c: import files (NumPy, JSON rows) in temporary files ---- */
 

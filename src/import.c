@@ -759,12 +759,13 @@ milvus_import_finish(MilvusImport *imp)
 }
 
 /*
- * The transaction is aborting: the spooled rows go (their temporary files
- * with them), and imports Milvus is still running are worth a WARNING,
- * since they will not stop.  Raises nothing but the WARNING.
+ * The transaction ends (after pre-commit imported everything, or in an
+ * abort): spooled rows go with their temporary files, and imports Milvus
+ * is still running are worth a WARNING, since they will not stop.  Raises
+ * nothing but the WARNING.
  */
 void
-milvus_import_abort(MilvusImport *imp)
+milvus_import_close(MilvusImport *imp)
 {
 	ListCell   *lc;
 

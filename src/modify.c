@@ -135,7 +135,7 @@ xact_callback(XactEvent event, void *arg)
 				hash_seq_init(&scan, write_buffers);
 				while ((wb = hash_seq_search(&scan)) != NULL)
 				{
-					milvus_import_abort(wb->import);
+					milvus_import_close(wb->import);
 					if (wb->rows_sent > 0)
 						ereport(WARNING,
 								(errmsg("%lld rows already sent to Milvus collection \"%s\" are not rolled back",
@@ -148,12 +148,12 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
-			/* pre-commit imported everything; this only closes files */
+			/* pre-commit imported everything: this only closes files */
 			if (write_buffers)
 			{
 				hash_seq_init(&scan, write_buffers);
 				while ((wb = hash_seq_search(&scan)) != NULL)
-					milvus_import_abort(wb->import);
+					milvus_import_close(wb->import);
 			}
 			forget_buffers();
 			break;
