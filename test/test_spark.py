@@ -217,10 +217,20 @@ def last_stats(log, pids):
 def test_quickstart_example_script():
     """examples/spark_quickstart.py as a user runs it: settings from the
     environment, its own check of the result."""
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "spark_quickstart.py")],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    assert "spark_hello_milvus" in result.stdout and result.stdout.rstrip().endswith("OK")
+    try:
+        result = subprocess.run(
+            [sys.executable, os.path.join(ROOT, "examples", "spark_quickstart.py")],
+            capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+        assert "spark_hello_milvus" in result.stdout and result.stdout.rstrip().endswith("OK")
+    finally:
+        # What the example leaves for its user, gone (other suites list collections).
+        conn = sc.pg_connect()
+        if conn.execute("SELECT to_regclass(%s)", (quickstart.TABLE,)).fetchone()[0]:
+            conn.execute("SELECT milvus_drop_collection(%s::regclass, missing_ok => true)",
+                         (quickstart.TABLE,))
+        conn.execute(f"DROP SERVER IF EXISTS {quickstart.SERVER} CASCADE")
+        conn.close()
 
 
 def test_quickstart_sample_dataframe(spark, pg, milvus):
@@ -246,8 +256,17 @@ def test_mysql_embedding_milvus(spark, pg, milvus):
     auto-created collection, checked with pymilvus."""
     env("MARIADB_PORT")  # the mariadb service of scripts/services.sh
     table = "spark_t_text_embedding"
-    computed = mysql_demo.run(spark, pg, server="spark_t_my", table=table,
-                              mysql_table="spark_t_demo")
+    try:
+        computed = mysql_demo.run(spark, pg, server="spark_t_my", table=table,
+                                  mysql_table="spark_t_demo")
+    finally:
+        opts = sc.mariadb_jdbc()
+        jdbc = spark.sparkContext._jvm.java.sql.DriverManager.getConnection(
+            opts["url"], opts["user"], opts.get("password", ""))
+        try:
+            jdbc.createStatement().execute("DROP TABLE IF EXISTS spark_t_demo")
+        finally:
+            jdbc.close()
     assert sorted(computed) == [1, 2, 3, 4]
     fields = {f["name"]: f for f in milvus.describe_collection(table)["fields"]}
     assert fields["embedding"]["params"]["dim"] == 128
