@@ -96,6 +96,7 @@ struct MilvusImportWriter
 	int			maxcheckpoints;
 	Checkpoint *checkpoints;
 	StringInfoData text;		/* json: one batch's rows */
+	char	  **keys;			/* json: each field's "name": */
 	char	   *scratch;		/* numpy: a batch's narrowed integers */
 	size_t		scratch_size;
 };
@@ -270,6 +271,17 @@ milvus_import_writer_create(int format, int nfields, MilvusField **fields)
 	if (format == MILVUS_IMPORT_JSON)
 	{
 		initStringInfo(&w->text);
+		w->keys = palloc(sizeof(char *) * nfields);
+		for (i = 0; i < nfields; i++)
+		{
+			StringInfoData key;
+
+			/* escaped once here rather than on every row */
+			initStringInfo(&key);
+			escape_json(&key, fields[i]->name);
+			appendStringInfoChar(&key, ':');
+			w->keys[i] = key.data;
+		}
 		spool_write(&w->files[0], "{\"rows\":[", 9);
 	}
 	MemoryContextSwitchTo(oldcxt);
@@ -612,8 +624,7 @@ json_append(MilvusImportWriter *w, Milvus__Proto__Schema__FieldData **cols, int 
 		{
 			if (i > 0)
 				appendStringInfoChar(buf, ',');
-			escape_json(buf, w->fields[i]->name);
-			appendStringInfoChar(buf, ':');
+			appendStringInfoString(buf, w->keys[i]);
 			append_json_value(buf, w->fields[i], cols[i], r);
 		}
 		appendStringInfoChar(buf, '}');
