@@ -39,11 +39,15 @@ def setup(conn, server=SERVER, source=SOURCE, target=TARGET, rows=ROWS):
     """The source collection with `rows` random entities (written in SQL) and an
     empty target table (its collection is created by Spark's first INSERT)."""
     sc.create_server(conn, server)
+    # Strong: Spark's sessions read the rows this session has just written, and
+    # the check reads what Spark's sessions wrote (the collection's default,
+    # Bounded, may not show them yet).
     sc.create_table(conn, server, source, "pk bigint, random double precision, embeddings real[]",
                     collection=source, primary_key="pk", vector_field="embeddings",
-                    dim=str(SOURCE_DIM))
+                    dim=str(SOURCE_DIM), consistency_level="Strong")
     sc.create_table(conn, server, target, "pk bigint, random double precision, embeddings real[]",
-                    collection=target, primary_key="pk", vector_field="embeddings", dim=str(DIM))
+                    collection=target, primary_key="pk", vector_field="embeddings", dim=str(DIM),
+                    consistency_level="Strong")
     # Vectors with unequal spread per direction, so that PCA has something to find.
     conn.execute("SELECT setseed(0.42)")
     conn.execute(f"""

@@ -48,7 +48,8 @@ TEXTS = [
 def setup(conn, server=SERVER, table=TABLE):
     sc.create_server(conn, server)
     sc.create_table(conn, server, table, "id bigint, text varchar, embedding real[]",
-                    collection=table, primary_key="id", vector_field="embedding", dim=str(DIM))
+                    collection=table, primary_key="id", vector_field="embedding", dim=str(DIM),
+                    consistency_level="Strong")  # the check reads what Spark's tasks wrote
 
 
 def write_mysql(spark, mysql_table=MYSQL_TABLE, texts=TEXTS):

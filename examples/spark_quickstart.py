@@ -41,7 +41,10 @@ def setup(conn, server=SERVER, table=TABLE, collection=None):
                     collection=collection or table,   # milvus.collection.name
                     primary_key="id",                 # milvus.collection.primaryKeyField
                     vector_field="vec",               # milvus.collection.vectorField
-                    dim="8")                          # milvus.collection.vectorDim
+                    dim="8",                          # milvus.collection.vectorDim
+                    # Reads see every row already written, also by other
+                    # sessions (Spark's tasks): the check below reads them.
+                    consistency_level="Strong")
 
 
 def write_sample(spark, table=TABLE):
