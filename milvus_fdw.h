@@ -40,7 +40,8 @@ typedef enum MilvusConsistency
 	MILVUS_CONSISTENCY_STRONG = 0,
 	MILVUS_CONSISTENCY_SESSION = 1,
 	MILVUS_CONSISTENCY_BOUNDED = 2,
-	MILVUS_CONSISTENCY_EVENTUALLY = 3
+	MILVUS_CONSISTENCY_EVENTUALLY = 3,
+	MILVUS_CONSISTENCY_COLLECTION = 4	/* option value: the collection's level */
 } MilvusConsistency;
 
 /* ---- options.c ---- */

@@ -35,7 +35,8 @@ finish() {
   echo
   if [ ${#failures[@]} -gt 0 ]; then echo "failed: ${failures[*]}"; fi
   echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+  # an EXIT trap's last status is not the script's: exit explicitly
+  [ "$failed" -eq 0 ] || exit 1
 }
 trap 'exit 130' INT TERM
 trap finish EXIT

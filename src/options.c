@@ -54,7 +54,7 @@ typedef struct MilvusOption
 } MilvusOption;
 
 static const char *const consistency_choices[] = {
-	"Strong", "Session", "Bounded", "Eventually", NULL
+	"Strong", "Session", "Bounded", "Eventually", "Collection", NULL
 };
 /* Milvus field types a column may ask for when milvus_fdw creates a collection */
 static const char *const milvus_type_choices[] = {
@@ -614,7 +614,12 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->collection = get_rel_name(table->relid);
 	opts->batch_size = MILVUS_DEFAULT_BATCH_SIZE;
-	opts->consistency_level = -1;
+	/*
+	 * Strong by default: a read sees every write committed before it, from
+	 * any session, as SQL users (and Spark jobs that write, then read) expect.
+	 * 'Collection' follows the collection's own level, as pymilvus does.
+	 */
+	opts->consistency_level = MILVUS_CONSISTENCY_STRONG;
 	/* index_type and metric_type stay NULL: schema.c picks per vector type */
 
 	foreach(lc, table->options)
@@ -638,7 +643,11 @@ milvus_table_options(ForeignTable *table, MilvusTableOptions *opts)
 		else if (strcmp(name, "batch_size") == 0)
 			opts->batch_size = parse_int_option(name, value, 1, 1000000);
 		else if (strcmp(name, "consistency_level") == 0)
+		{
 			opts->consistency_level = parse_choice_option(find_option(name, ForeignTableRelationId), value);
+			if (opts->consistency_level == MILVUS_CONSISTENCY_COLLECTION)
+				opts->consistency_level = -1;
+		}
 		else if (strcmp(name, "insert_mode") == 0)
 			opts->upsert = pg_strcasecmp(value, "upsert") == 0;
 		else if (strcmp(name, "index_type") == 0)
@@ -695,7 +704,7 @@ milvus_column_field_name(Oid relid, AttrNumber attnum)
 const char *
 milvus_consistency_name(int level)
 {
-	if (level < 0 || level >= (int) lengthof(consistency_choices) - 1)
+	if (level < 0 || level >= MILVUS_CONSISTENCY_COLLECTION)
 		return "collection default";
 	return consistency_choices[level];
 }

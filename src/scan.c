@@ -111,6 +111,7 @@ typedef struct MilvusScanState
 	bool		use_default;	/* the collection's own level */
 	char	   *search_params;	/* the table's option, or NULL */
 	uint64		guarantee_ts;	/* what every request of the scan sees */
+	bool		strong_direct;	/* one request at Strong: Milvus picks the time */
 
 	/* the current page */
 	MemoryContext page_cxt;
@@ -631,15 +632,28 @@ milvus_scan_claim_expression(ForeignScanState *node, MilvusConn **conn,
  * Eventually by Milvus's conventions (2 and 1).
  */
 static void
-choose_consistency(MilvusScanState *st)
+choose_consistency(MilvusScanState *st, bool one_request)
 {
 	uint64		last = milvus_conn_last_write(st->conn);
 
 	st->use_default = false;
+	st->strong_direct = false;
 	switch (st->consistency_level)
 	{
 		case MILVUS_CONSISTENCY_STRONG:
-			st->guarantee_ts = Max(milvus_conn_now(st->conn), last);
+			if (one_request && st->min_read_ts == 0)
+			{
+				/* nothing to keep consistent with: Milvus takes the time */
+				st->strong_direct = true;
+				st->guarantee_ts = 0;
+			}
+			else
+			{
+				/* not inside Max(): the macro would ask the server twice */
+				uint64		now = milvus_conn_now(st->conn);
+
+				st->guarantee_ts = Max(now, last);
+			}
 			break;
 		case MILVUS_CONSISTENCY_SESSION:
 			st->guarantee_ts = last > 0 ? last : 1;
@@ -679,7 +693,7 @@ choose_consistency(MilvusScanState *st)
 	do { \
 		(req).use_default_consistency = (st)->use_default; \
 		(req).consistency_level = (Milvus__Proto__Common__ConsistencyLevel) \
-			((st)->consistency_level == MILVUS_CONSISTENCY_STRONG ? \
+			((st)->consistency_level == MILVUS_CONSISTENCY_STRONG && !(st)->strong_direct ? \
 			 (int) MILVUS_CONSISTENCY_SESSION : Max((st)->consistency_level, 0)); \
 		(req).guarantee_timestamp = (st)->guarantee_ts; \
 	} while (0)
@@ -976,8 +990,9 @@ fetch_page(MilvusScanState *st)
 	MemoryContext oldcxt;
 	int			i;
 
+	/* a LIMIT within one page needs no timestamp of its own */
 	if (!st->have_page && st->offset == 0)
-		choose_consistency(st);
+		choose_consistency(st, st->limit >= 0 && st->limit <= want && !st->offset_paging);
 	if (st->limit >= 0)
 		want = Min(want, st->limit - st->returned);
 	if (want <= 0 || st->last_page)
@@ -1076,7 +1091,7 @@ count_row(MilvusScanState *st, TupleTableSlot *slot)
 	int64		count = 0;
 	int			i;
 
-	choose_consistency(st);
+	choose_consistency(st, true);
 	req.db_name = (char *) milvus_conn_database(st->conn);
 	req.collection_name = st->collection;
 	req.expr = st->user_expr;
@@ -1160,7 +1175,7 @@ search(MilvusScanState *st, ForeignScanState *node)
 	group.placeholders = values;
 	group.n_placeholders = 1;
 
-	choose_consistency(st);
+	choose_consistency(st, true);
 	req.db_name = (char *) milvus_conn_database(st->conn);
 	req.collection_name = st->collection;
 	req.dsl = st->user_expr;
