@@ -23,6 +23,7 @@
 #include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -770,7 +771,10 @@ log_stats_callback(XactEvent event, void *arg)
 						 i ? "; " : "", method_stats[i].method, method_stats[i].calls,
 						 method_stats[i].failures, method_stats[i].bytes_sent,
 						 method_stats[i].bytes_received);
-	ereport(LOG, (errmsg("milvus_fdw stats: %s", buf.data), errhidestmt(true)));
+	/* which client it was: log_line_prefix may not say */
+	ereport(LOG, (errmsg("milvus_fdw stats (pid %d, application \"%s\"): %s", MyProcPid,
+						 application_name ? application_name : "", buf.data),
+				  errhidestmt(true)));
 	pfree(buf.data);
 }
 

@@ -207,7 +207,7 @@ def last_stats(log, pids):
     """The last milvus_fdw.log_stats line of each backend: {pid: {method: (calls, sent)}}."""
     out = {}
     for pid, level, text in log.entries():
-        if pid in pids and level == "LOG" and text.startswith("milvus_fdw stats: "):
+        if pid in pids and level == "LOG" and text.startswith("milvus_fdw stats"):
             out[pid] = {m[0]: (int(m[1]), int(m[3])) for m in STATS.findall(text)}
     return out
 
