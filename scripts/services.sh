@@ -597,6 +597,16 @@ ETCD
       STARTING_PGID=""
       STARTED_IN[$name]=$((SECONDS - t0))
       log "$name: ready on 127.0.0.1:$real ($((SECONDS - t0))s)"
+      # bulk import (insert_method 'import') writes its files into local
+      # storage as the PostgreSQL server's OS user: give it a directory there
+      if [ "$mode" != s3 ] && [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+        local storage
+        storage=$(milvus23_storage_dir "$base")
+        if [ -n "$storage" ] && [ -d "$storage" ]; then
+          mkdir -p "$storage/milvus_fdw_import"
+          chown postgres: "$storage/milvus_fdw_import"
+        fi
+      fi
       return 0
     fi
     # The wrapper outlives a crashed binary: stop waiting once it is gone.
