@@ -5,8 +5,9 @@
 # against them, stops what it started, and ends with "N passed, N failed".
 #
 # Usage: scripts/test.sh [--long]
-#   --long  also the regress suites under valgrind (scripts/valgrind.sh) and
-#           the soak test (test/long/, SOAK_SECONDS, default 300)
+#   The regress suites also run under valgrind (scripts/valgrind.sh, a few
+#   minutes).  --long adds the soak test (test/long/, SOAK_SECONDS, default
+#   300), which CI does not run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -79,10 +80,12 @@ passed=$((passed + ${p:-0}))
 if [ "${f:-0}" -gt 0 ]; then failed=$((failed + f)); failures+=("pytest($f)"); fi
 if [ "${p:-0}" -eq 0 ] && [ "${f:-0}" -eq 0 ]; then count "pytest(no result)" failed; fi
 
-# ---- --long: valgrind and soak ----
+# ---- valgrind: the regress suites with every backend under memcheck ----
+log "valgrind"
+if scripts/valgrind.sh; then count "valgrind" ok; else count "valgrind" failed; fi
+
+# ---- --long: soak ----
 if [ -n "$LONG" ]; then
-  log "valgrind"
-  if scripts/valgrind.sh; then count "valgrind" ok; else count "valgrind" failed; fi
   log "soak"
   if (cd test && "$VENV/bin/python" -m pytest -q -s -p no:cacheprovider long/); then
     count "soak" ok
