@@ -202,26 +202,50 @@ binlog_file_rows(MilvusStorage *storage, const char *key, int64 size)
  * needed field has the same number of files, and the first field's files
  * hold the segment's row count.  NULL when they pass, else why not.
  */
-static char *
-check_segment(MilvusStorage *storage, MilvusSegment *seg, List *objects,
-			  int nfields, const int64 *field_ids, const char *prefix)
+/* An insert log of the listing, its key already split into ids. */
+typedef struct InsertLog
 {
-	int			f;
-	int64		rows = 0;
-	int		   *count = palloc0(sizeof(int) * nfields);
-	ListCell   *lc;
+	int64		ids[4];			/* partition, segment, field, log */
+	StorageObject *obj;
+} InsertLog;
 
-	seg->nfields = nfields;
-	seg->logs = palloc0(sizeof(MilvusBinlogRef *) * nfields);
+/* The insert logs of a listing, each key parsed once for every segment. */
+static InsertLog *
+parse_insert_logs(List *objects, const char *prefix, int *nlogs)
+{
+	InsertLog  *logs = palloc(sizeof(InsertLog) * (list_length(objects) + 1));
+	ListCell   *lc;
+	int			n = 0;
+
 	foreach(lc, objects)
 	{
 		StorageObject *obj = lfirst(lc);
-		int64		ids[4];		/* partition, segment, field, log */
 
-		if (!parse_key(obj->key, prefix, 4, ids) || ids[1] != seg->segment_id)
+		if (!parse_key(obj->key, prefix, 4, logs[n].ids))
+			continue;
+		logs[n++].obj = obj;
+	}
+	*nlogs = n;
+	return logs;
+}
+
+static char *
+check_segment(MilvusStorage *storage, MilvusSegment *seg, const InsertLog *logs,
+			  int nlogs, int nfields, const int64 *field_ids)
+{
+	int			f,
+				l;
+	int64		rows = 0;
+	int		   *count = palloc0(sizeof(int) * nfields);
+
+	seg->nfields = nfields;
+	seg->logs = palloc0(sizeof(MilvusBinlogRef *) * nfields);
+	for (l = 0; l < nlogs; l++)
+	{
+		if (logs[l].ids[1] != seg->segment_id)
 			continue;
 		for (f = 0; f < nfields; f++)
-			if (field_ids[f] == ids[2])
+			if (field_ids[f] == logs[l].ids[2])
 				count[f]++;
 	}
 	for (f = 0; f < nfields; f++)
@@ -234,21 +258,18 @@ check_segment(MilvusStorage *storage, MilvusSegment *seg, List *objects,
 	}
 	seg->nbatches = count[0];
 	memset(count, 0, sizeof(int) * nfields);
-	foreach(lc, objects)
+	for (l = 0; l < nlogs; l++)
 	{
-		StorageObject *obj = lfirst(lc);
-		int64		ids[4];
-
-		if (!parse_key(obj->key, prefix, 4, ids) || ids[1] != seg->segment_id)
+		if (logs[l].ids[1] != seg->segment_id)
 			continue;
 		for (f = 0; f < nfields; f++)
-			if (field_ids[f] == ids[2])
+			if (field_ids[f] == logs[l].ids[2])
 			{
 				MilvusBinlogRef *ref = &seg->logs[f][count[f]++];
 
-				ref->log_id = ids[3];
-				ref->key = obj->key;
-				ref->size = obj->size;
+				ref->log_id = logs[l].ids[3];
+				ref->key = logs[l].obj->key;
+				ref->size = logs[l].obj->size;
 			}
 	}
 	/* batch i of a segment is the i-th file of each field, logs sorted by id */
@@ -283,6 +304,8 @@ milvus_binlog_plan(MilvusConn *conn, MilvusStorage *storage, MilvusCollection *c
 	char	   *insert_prefix = psprintf("insert_log/" INT64_FORMAT "/", coll->id);
 	char	   *delta_prefix = psprintf("delta_log/" INT64_FORMAT "/", coll->id);
 	List	   *objects;
+	InsertLog  *logs;
+	int			nlogs;
 	ListCell   *lc;
 	size_t		i;
 
@@ -319,14 +342,14 @@ milvus_binlog_plan(MilvusConn *conn, MilvusStorage *storage, MilvusCollection *c
 
 	/* one listing for the whole collection, matched to live segments */
 	objects = milvus_storage_list(storage, insert_prefix);
+	logs = parse_insert_logs(objects, insert_prefix, &nlogs);
 	for (i = 0; i < (size_t) plan->nsegments; i++)
 	{
 		MilvusSegment *seg = &plan->segments[i];
 
 		if (seg->level0)
 			continue;			/* delete-only */
-		plan->fallback = check_segment(storage, seg, objects, nfields, field_ids,
-									   insert_prefix);
+		plan->fallback = check_segment(storage, seg, logs, nlogs, nfields, field_ids);
 		if (plan->fallback)
 			return plan;
 		plan->total_rows += seg->num_rows;
