@@ -6,6 +6,8 @@
 #   milvus23_auth  a second Milvus 2.3 with authorization enabled (root/Milvus)
 #   milvus23_tls   a Milvus 2.3 serving TLS with a certificate of its own
 #                  self-signed CA (.run/milvus23_tls/tls/ca.pem)
+#   milvus23_mtls  a Milvus 2.3 serving mutual TLS: clients must show a
+#                  certificate of its CA too (.run/milvus23_mtls/tls/client.pem)
 #   minio          MinIO, an S3 server (built from its Go module into .run/bin)
 #   milvus23_s3    a third Milvus 2.3 that keeps its binlogs in MinIO
 #                  (bucket a-bucket, root path files); starts minio first
@@ -27,7 +29,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_SERVICES=(postgres milvus23 milvus23_auth milvus23_tls minio milvus23_s3 milvus_lite mariadb)
+ALL_SERVICES=(postgres milvus23 milvus23_auth milvus23_tls milvus23_mtls minio milvus23_s3 milvus_lite mariadb)
 PID_DIR="$RUN_DIR/pids"
 PORT_DIR="$RUN_DIR/ports"
 LOG_DIR="$RUN_DIR/logs"
@@ -66,13 +68,7 @@ usage() {
 data_dir_of() {  # data directory of a service
   case "$1" in
     postgres) echo "$PGDATA_DIR" ;;
-    milvus23) echo "$RUN_DIR/milvus23" ;;
-    milvus23_auth) echo "$RUN_DIR/milvus23_auth" ;;
-    milvus23_tls) echo "$RUN_DIR/milvus23_tls" ;;
-    minio) echo "$RUN_DIR/minio" ;;
-    milvus23_s3) echo "$RUN_DIR/milvus23_s3" ;;
-    milvus_lite) echo "$RUN_DIR/milvus_lite" ;;
-    mariadb) echo "$RUN_DIR/mariadb" ;;
+    *) echo "$RUN_DIR/$1" ;;
   esac
 }
 
@@ -168,7 +164,7 @@ bg_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   ours "$name" "$pid" || return 1
   case "$name" in
-    milvus23|milvus23_auth|milvus23_tls|milvus23_s3) group_has_comm "$pid" milvus || return 1 ;;
+    milvus23*) group_has_comm "$pid" milvus || return 1 ;;
   esac
   return 0
 }
@@ -193,7 +189,7 @@ spawn() {
 # SIGTERM to the process group, up to STOP_GRACE seconds, then SIGKILL.
 kill_group() {
   local name=$1 pgid=$2 i grace=$STOP_GRACE
-  case "$name" in milvus23|milvus23_auth|milvus23_tls|milvus23_s3) grace=$MILVUS23_STOP_GRACE ;; esac
+  case "$name" in milvus23*) grace=$MILVUS23_STOP_GRACE ;; esac
   group_alive "$pgid" || return 0
   kill -TERM -- "-$pgid" 2>/dev/null || true
   for i in $(seq 1 $((grace * 5))); do
@@ -220,8 +216,10 @@ show_log_tail() {  # show_log_tail FILE...
 
 # Exits 0 when the Milvus on 127.0.0.1:PORT answers get_server_version (with
 # the given credentials), through the venv's pymilvus.
-milvus_ping() {  # milvus_ping PORT [USER PASSWORD]   (MILVUS_PING_CA: TLS with this CA)
-  timeout 30 env MILVUS_PING_CA="${MILVUS_PING_CA:-}" "$VENV/bin/python" - "$@" <<'PY' >/dev/null 2>&1
+# MILVUS_PING_CA: TLS with this CA; MILVUS_PING_CLIENT: and this client's .pem/.key
+milvus_ping() {  # milvus_ping PORT [USER PASSWORD]
+  timeout 30 env MILVUS_PING_CA="${MILVUS_PING_CA:-}" MILVUS_PING_CLIENT="${MILVUS_PING_CLIENT:-}" \
+    "$VENV/bin/python" - "$@" <<'PY' >/dev/null 2>&1
 import os
 import sys
 from pymilvus import MilvusClient
@@ -233,6 +231,11 @@ scheme = "http"
 if os.environ.get("MILVUS_PING_CA"):
     scheme = "https"
     kw.update(secure=True, server_pem_path=os.environ["MILVUS_PING_CA"], server_name="localhost")
+if os.environ.get("MILVUS_PING_CLIENT"):
+    client = os.environ["MILVUS_PING_CLIENT"]
+    kw.update(ca_pem_path=os.environ["MILVUS_PING_CA"], client_pem_path=client + ".pem",
+              client_key_path=client + ".key")
+    del kw["server_pem_path"]
 c = MilvusClient(uri=f"{scheme}://127.0.0.1:{port}", timeout=10, **kw)
 print(c.get_server_version())
 c.close()
@@ -477,10 +480,30 @@ make_tls_files() {  # make_tls_files DIR
   chmod o+rx "$dir"; chmod o+r "$dir/ca.pem"
 }
 
+# A client certificate and key signed by DIR's CA, for mutual TLS; and, as
+# something the server must refuse, one of another CA (other-client.*).
+make_client_files() {  # make_client_files DIR
+  local dir=$1 who
+  [ -s "$dir/client.pem" ] && [ -s "$dir/other-client.pem" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=another CA" \
+    -keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" >/dev/null 2>&1 || die "openssl: other CA failed"
+  for who in client other-client; do
+    local ca=ca
+    [ "$who" = other-client ] && ca=other-ca
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=milvus_fdw $who" \
+      -keyout "$dir/$who.key" -out "$dir/$who.csr" >/dev/null 2>&1 || die "openssl: $who CSR failed"
+    openssl x509 -req -in "$dir/$who.csr" -CA "$dir/$ca.pem" -CAkey "$dir/$ca.key" \
+      -CAcreateserial -days 3650 -out "$dir/$who.pem" >/dev/null 2>&1 \
+      || die "openssl: $who certificate failed"
+    # test keys, read by the PostgreSQL backend (another OS user)
+    chmod o+r "$dir/$who.pem" "$dir/$who.key"
+  done
+}
+
 start_milvus23() {  # start_milvus23 NAME [auth|s3|tls]
   local name=$1 mode=${2:-} auth="" base logfile pidfile port t0=$SECONDS
   [ "$mode" = auth ] && auth=1
-  local MILVUS_PING_CA=
+  local MILVUS_PING_CA= MILVUS_PING_CLIENT=
   base=$(data_dir_of "$name")
   logfile="$LOG_DIR/$name.log"
   pidfile="$PID_DIR/$name.pid"
@@ -508,10 +531,16 @@ start_milvus23() {  # start_milvus23 NAME [auth|s3|tls]
   port=$(choose_port "$name")
   local args=(--data "$base" --proxy-port "$port")
   [ -n "$auth" ] && args+=(--authorization-enabled true)
-  if [ "$mode" = tls ]; then
+  if [ "$mode" = tls ] || [ "$mode" = mtls ]; then
     make_tls_files "$base/tls"
     chmod o+x "$base"
-    args+=(--tls-mode 1 --server-pem-path "$base/tls/server.pem"
+    local tls_mode=1
+    if [ "$mode" = mtls ]; then
+      make_client_files "$base/tls"
+      tls_mode=2
+      MILVUS_PING_CLIENT="$base/tls/client"
+    fi
+    args+=(--tls-mode "$tls_mode" --server-pem-path "$base/tls/server.pem"
            --server-key-path "$base/tls/server.key" --ca-pem-path "$base/tls/ca.pem")
     MILVUS_PING_CA="$base/tls/ca.pem"
   fi
@@ -844,6 +873,7 @@ start_one() {
     milvus23) start_milvus23 milvus23 ;;
     milvus23_auth) start_milvus23 milvus23_auth auth ;;
     milvus23_tls) start_milvus23 milvus23_tls tls ;;
+    milvus23_mtls) start_milvus23 milvus23_mtls mtls ;;
     minio) start_minio ;;
     milvus23_s3) start_minio && start_milvus23 milvus23_s3 s3 ;;
     milvus_lite) start_milvus_lite ;;
@@ -861,7 +891,7 @@ stop_one() {
       log "$name: stopping (process group $pid)"
       local binaries=() p
       case "$name" in
-        milvus23|milvus23_auth|milvus23_tls|milvus23_s3)
+        milvus23*)
           milvus23_drop_sessions "$name"
           for p in $(group_pids "$pid"); do
             [ "$(cat "/proc/$p/comm" 2>/dev/null)" = milvus ] && binaries+=("$p")
@@ -928,6 +958,8 @@ write_env() {
         "MILVUS_AUTH_PASSWORD=$MILVUS23_AUTH_PASSWORD" \
         "MILVUS_TLS_PORT=$(saved_port milvus23_tls)" \
         "MILVUS_TLS_CA=$(data_dir_of milvus23_tls)/tls/ca.pem" \
+        "MILVUS_MTLS_PORT=$(saved_port milvus23_mtls)" \
+        "MILVUS_MTLS_DIR=$(data_dir_of milvus23_mtls)/tls" \
         "MINIO_ENDPOINT=127.0.0.1:$(saved_port minio)" \
         "MINIO_ACCESS_KEY=$MINIO_ROOT_USER" \
         "MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD" \
@@ -964,7 +996,7 @@ for arg in "$@"; do
     --no-build) NO_BUILD=1 ;;
     --clean) CLEAN=1 ;;
     -h|--help) usage ;;
-    postgres|milvus23|milvus23_auth|milvus23_tls|minio|milvus23_s3|milvus_lite|mariadb) names+=("$arg") ;;
+    postgres|milvus23|milvus23_auth|milvus23_tls|milvus23_mtls|minio|milvus23_s3|milvus_lite|mariadb) names+=("$arg") ;;
     *) echo "unknown argument: $arg" >&2; usage ;;
   esac
 done

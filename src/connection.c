@@ -481,6 +481,19 @@ report_grpc_error(MilvusConn *conn, const char *method, const MvCallResult *r)
 						 errmsg("TLS handshake with Milvus server \"%s\" failed", conn->server_name),
 						 errdetail("gRPC %s: %s", status, r->message),
 						 errhint("The server option ca_cert names the CA that signed the server's certificate, server_name the name it was issued for.")));
+			/*
+			 * A server asking for a client certificate (mutual TLS) ends the
+			 * handshake of a client without an acceptable one by closing the
+			 * connection: gRPC says no more than that it could not read.
+			 */
+			if (conn->config.use_tls && strstr(r->message, "Endpoint read failed"))
+				ereport(ERROR,
+						(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+						 errmsg("TLS handshake with Milvus server \"%s\" failed: the server closed the connection", conn->server_name),
+						 errdetail("gRPC %s: %s", status, r->message),
+						 errhint(conn->config.cert_pem ?
+								 "The server did not accept the certificate in client_cert: it must be signed by a CA the server trusts." :
+								 "The server may require a client certificate (mutual TLS): set the server options client_cert and client_key.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
 					 errmsg("could not reach Milvus server \"%s\" for %s", conn->server_name, method),

@@ -484,6 +484,14 @@ writing_files_context(void *arg)
 	errcontext("writing Milvus import files under \"%s\"", (const char *) arg);
 }
 
+/* An Import call cut off may still have started its task in Milvus. */
+static void
+submitting_context(void *arg)
+{
+	errcontext("submitting the Milvus import of the files under \"%s\"; Milvus may have started its task: see milvus_import_tasks()",
+			   (const char *) arg);
+}
+
 /* ---- the write path ---- */
 
 /*
@@ -711,8 +719,11 @@ milvus_import_finish(MilvusImport *imp)
 		error_context_stack = errcallback.previous;
 
 		submitted = true;
+		errcallback.callback = submitting_context;
+		error_context_stack = &errcallback;
 		tasks = submit_import(imp->conn, server, imp->collection, imp->partition, paths,
 							  imp->format == MILVUS_IMPORT_JSON);
+		error_context_stack = errcallback.previous;
 		MemoryContextSwitchTo(imp->cxt);
 		imp->started = list_concat(imp->started, tasks);
 		MemoryContextSwitchTo(tmp);

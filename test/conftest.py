@@ -23,10 +23,10 @@ def env(name):
 
 
 def connect(**kw):
-    """A new autocommit session on the scratch cluster."""
+    """A new session on the scratch cluster, in autocommit mode unless told."""
+    kw.setdefault("autocommit", True)
     conn = psycopg.connect(host=env("PGHOST"), port=env("PGPORT"),
-                           user=env("PGUSER"), dbname=env("PGDATABASE"),
-                           autocommit=True, **kw)
+                           user=env("PGUSER"), dbname=env("PGDATABASE"), **kw)
     return conn
 
 

@@ -1,7 +1,9 @@
 """TLS against a real TLS-serving Milvus 2.3 (milvus23_tls, certificate of a
 self-signed CA that scripts/services.sh makes): the CA in `ca_cert` lets
 every call through; without it, or with the wrong name, the handshake fails
-with a certificate ERROR naming the option to set."""
+with a certificate ERROR naming the option to set.  Mutual TLS against
+milvus23_mtls: client_cert and client_key get in; no certificate, or one of
+another CA, is refused with a hint naming them."""
 import psycopg
 import pytest
 
@@ -70,3 +72,44 @@ def test_plaintext_client_cannot_talk_to_a_tls_server(pg):
         assert err.value.sqlstate.startswith("08")
     finally:
         pg.execute("DROP SERVER tls_plain CASCADE")
+
+
+# ---------------------------------------------------------------- mutual TLS
+# milvus23_mtls asks every client for a certificate signed by its CA.
+
+def mtls_options(client=None):
+    port, d = env("MILVUS_MTLS_PORT"), env("MILVUS_MTLS_DIR")
+    opts = f"host 'localhost', port '{port}', ca_cert '{d}/ca.pem', timeout '10'"
+    if client:
+        opts += f", client_cert '{d}/{client}.pem', client_key '{d}/{client}.key'"
+    return opts
+
+
+def test_mutual_tls_with_a_client_certificate(pg):
+    make_server(pg, "mtls_ok", mtls_options("client"))
+    try:
+        assert pg.execute("SELECT milvus_server_version('mtls_ok')").fetchone()[0].startswith("v2.3")
+        pg.execute("""CREATE FOREIGN TABLE mtls_items (id bigint, vec real[]) SERVER mtls_ok
+                      OPTIONS (collection 'mtls_items', primary_key 'id', vector_field 'vec', dim '2')""")
+        pg.execute("SELECT milvus_drop_collection('mtls_items', true)")
+        pg.execute("INSERT INTO mtls_items SELECT i, ARRAY[i, 1]::real[] FROM generate_series(1, 100) i")
+        assert pg.execute("SELECT count(*), sum(id) FROM mtls_items WHERE vec[2] = 1").fetchone() == (100, 5050)
+        pg.execute("SELECT milvus_drop_collection('mtls_items')")
+    finally:
+        pg.execute("DROP SERVER mtls_ok CASCADE")
+
+
+@pytest.mark.parametrize("client, hint", [
+    (None, "set the server options client_cert and client_key"),
+    ("other-client", "must be signed by a CA the server trusts"),
+])
+def test_mutual_tls_refuses_a_missing_or_foreign_certificate(pg, client, hint):
+    make_server(pg, "mtls_bad", mtls_options(client))
+    try:
+        with pytest.raises(psycopg.Error) as err:
+            pg.execute("SELECT milvus_server_version('mtls_bad')")
+        assert err.value.sqlstate == "08001"
+        assert "TLS handshake" in str(err.value)
+        assert hint in err.value.diag.message_hint
+    finally:
+        pg.execute("DROP SERVER mtls_bad CASCADE")
