@@ -4,7 +4,7 @@ Each session owns a key range, so it knows exactly which of its rows must
 exist; it checks what it reads as it goes (its own writes are visible to it),
 and at the end the collection holds exactly the union of what the sessions
 kept, by count and by key checksum through pymilvus.  Runs for SOAK_SECONDS
-(default 300).  Part of `scripts/test.sh --long`.
+(default 300; `scripts/test.sh --long`: 1800).  Every `scripts/test.sh` runs it.
 """
 import os
 import random
