@@ -27,10 +27,12 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "parser/parsetree.h"
+#include "storage/proc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timeout.h"
 
 #include "milvus_fdw.h"
 #include "milvus.pb-c.h"
@@ -99,6 +101,38 @@ static void flush_deletes(WriteBuffer *wb);
 
 /* ---- transaction callbacks ---- */
 
+/*
+ * Send what the transaction buffered, within its statement's time.
+ * PostgreSQL stops timing a statement just before it commits, so without
+ * this a commit that waits for Milvus (the last batches, a bulk import)
+ * would escape statement_timeout.  The statement timer is armed again,
+ * for the rest of the statement's time, around that work: when it fires the
+ * wait ends as a cancel does, and the commit fails.
+ */
+static void
+flush_at_commit(void)
+{
+	bool		timed;
+
+	if (write_buffers == NULL || hash_get_num_entries(write_buffers) == 0)
+		return;
+	timed = StatementTimeout > 0 && !get_timeout_active(STATEMENT_TIMEOUT);
+	if (timed)
+		enable_timeout_at(STATEMENT_TIMEOUT,
+						  TimestampTzPlusMilliseconds(GetCurrentStatementStartTimestamp(),
+													  StatementTimeout));
+	PG_TRY();
+	{
+		milvus_flush_table(InvalidOid);
+	}
+	PG_FINALLY();
+	{
+		if (timed)
+			disable_timeout(STATEMENT_TIMEOUT, false);
+	}
+	PG_END_TRY();
+}
+
 static void
 forget_buffers(void)
 {
@@ -120,7 +154,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			/* an ERROR here aborts the commit */
-			milvus_flush_table(InvalidOid);
+			flush_at_commit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
 			if (write_buffers && hash_get_num_entries(write_buffers) > 0)
