@@ -38,6 +38,21 @@ def pg():
     conn.close()
 
 
+def create_s3_milvus_server(conn, name, storage_endpoint=None, timeout=None):
+    """CREATE SERVER NAME for the MinIO-backed Milvus 2.3 (milvus23_s3), with a
+    user mapping holding MinIO's keys; its storage is reached at
+    STORAGE_ENDPOINT (e.g. a fault proxy) when given."""
+    options = ["host '127.0.0.1'", f"port '{env('MILVUS_S3_PORT')}'",
+               f"storage_endpoint '{storage_endpoint or env('MINIO_ENDPOINT')}'",
+               f"bucket '{env('MINIO_BUCKET')}'", f"root_path '{env('MINIO_ROOT_PATH')}'"]
+    if timeout is not None:
+        options.append(f"timeout '{timeout}'")
+    conn.execute(f"CREATE SERVER {name} FOREIGN DATA WRAPPER milvus_fdw OPTIONS ({', '.join(options)})")
+    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER {name} OPTIONS "
+                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
+                 f"storage_password '{env('MINIO_SECRET_KEY')}')")
+
+
 def services(*args):
     """Run scripts/services.sh with the given arguments; fail on error."""
     result = subprocess.run([os.path.join(ROOT, "scripts", "services.sh"), *args],

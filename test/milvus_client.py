@@ -26,3 +26,19 @@ def query_all(c, collection, fields):
 
 def server_port(server):
     return os.environ[PORT_VARIABLES[server]]
+
+
+def flushed_collection(server, name, rows, dim, seed=3):
+    """A new collection NAME (dropped first) of ROWS random DIM-vectors with ids
+    0..ROWS-1, flushed so that its binlogs are in storage; returns the client."""
+    import random
+    rng = random.Random(seed)
+    c = client(server)
+    if c.has_collection(name):
+        c.drop_collection(name)
+    c.create_collection(name, dimension=dim, consistency_level="Strong")
+    for start in range(0, rows, 5000):
+        c.insert(name, [{"id": i, "vector": [rng.random() for _ in range(dim)]}
+                        for i in range(start, min(rows, start + 5000))])
+    c.flush(name)
+    return c

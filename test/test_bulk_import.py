@@ -22,7 +22,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from conftest import connect, env
+from conftest import connect, create_s3_milvus_server, env
 from milvus_client import client
 
 DB = "milvus_fdw_bulk_import"
@@ -46,13 +46,7 @@ def db():
                  f"(host '127.0.0.1', port '{env('MILVUS_PORT')}', "
                  f"storage_path '{env('MILVUS_DATA_DIR')}')")
     conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER m23")
-    conn.execute(f"CREATE SERVER m23s3 FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
-                 f"(host '127.0.0.1', port '{env('MILVUS_S3_PORT')}', "
-                 f"storage_endpoint '{env('MINIO_ENDPOINT')}', bucket '{env('MINIO_BUCKET')}', "
-                 f"root_path '{env('MINIO_ROOT_PATH')}')")
-    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER m23s3 OPTIONS "
-                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
-                 f"storage_password '{env('MINIO_SECRET_KEY')}')")
+    create_s3_milvus_server(conn, "m23s3")
     conn.execute(f"CREATE SERVER lite FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
                  f"(host '127.0.0.1', port '{env('MILVUS_LITE_PORT')}')")
     conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER lite")

@@ -10,16 +10,15 @@ same session works at once afterwards.  The commit case matters: PostgreSQL
 stops timing a statement before its commit, and milvus_fdw times the
 commit's wait for Milvus itself.
 """
-import os
 import threading
 import time
 
 import psycopg
 import pytest
 
-from conftest import connect, env
+from conftest import connect, create_s3_milvus_server, env
 from fault_proxy import FaultProxy
-from milvus_client import client
+from milvus_client import flushed_collection
 
 TRIGGER_S = 1.0             # when the cancel or the timeout comes
 WITHIN_S = 1.0              # how soon after it the statement must have ended
@@ -56,24 +55,12 @@ def minio():
     flushed collection to scan from binlogs."""
     host, port = env("MINIO_ENDPOINT").rsplit(":", 1)
     proxy = FaultProxy(port, host)
-    c = client("m23s3")
-    if c.has_collection("cancel_binlog"):
-        c.drop_collection("cancel_binlog")
-    c.create_collection("cancel_binlog", dimension=64, consistency_level="Strong")
-    for start in range(0, 30000, 10000):
-        c.insert("cancel_binlog", [{"id": i, "vector": [i % 7 / 7.0] * 64}
-                                   for i in range(start, start + 10000)])
-    c.flush("cancel_binlog")
+    c = flushed_collection("m23s3", "cancel_binlog", 30000, 64)
     conn = connect()
     conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
     conn.execute("DROP SERVER IF EXISTS cancel_s3 CASCADE")
-    conn.execute(f"CREATE SERVER cancel_s3 FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
-                 f"(host '127.0.0.1', port '{env('MILVUS_S3_PORT')}', timeout '60', "
-                 f"storage_endpoint '127.0.0.1:{proxy.port}', bucket '{env('MINIO_BUCKET')}', "
-                 f"root_path '{env('MINIO_ROOT_PATH')}')")
-    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER cancel_s3 OPTIONS "
-                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
-                 f"storage_password '{env('MINIO_SECRET_KEY')}')")
+    create_s3_milvus_server(conn, "cancel_s3", storage_endpoint=f"127.0.0.1:{proxy.port}",
+                            timeout=60)
     conn.execute("CREATE FOREIGN TABLE cancel_binlog (id bigint, vector real[]) SERVER cancel_s3 "
                  "OPTIONS (scan_method 'binlog')")
     yield proxy, conn
@@ -101,13 +88,7 @@ def importer():
                                dbname=DB, autocommit=True)
     conn = session()
     conn.execute("CREATE EXTENSION milvus_fdw")
-    conn.execute(f"CREATE SERVER m23s3 FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
-                 f"(host '127.0.0.1', port '{env('MILVUS_S3_PORT')}', "
-                 f"storage_endpoint '{env('MINIO_ENDPOINT')}', bucket '{env('MINIO_BUCKET')}', "
-                 f"root_path '{env('MINIO_ROOT_PATH')}')")
-    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER m23s3 OPTIONS "
-                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
-                 f"storage_password '{env('MINIO_SECRET_KEY')}')")
+    create_s3_milvus_server(conn, "m23s3")
     conn.execute("""CREATE FOREIGN TABLE cancel_import (id bigint, vec real[]) SERVER m23s3
                     OPTIONS (collection 'cancel_import', primary_key 'id', vector_field 'vec',
                              dim '32', insert_method 'import')""")

@@ -22,7 +22,7 @@ import time
 import psycopg
 import pytest
 
-from conftest import connect, env, services
+from conftest import connect, create_s3_milvus_server, env, services
 from milvus_client import client
 from test_faults import kill_service
 
@@ -53,13 +53,7 @@ def crash():
     admin.execute(f"CREATE DATABASE {DB}")
     conn = session()
     conn.execute("CREATE EXTENSION milvus_fdw")
-    conn.execute(f"CREATE SERVER crash23 FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
-                 f"(host '127.0.0.1', port '{env('MILVUS_S3_PORT')}', timeout '60', "
-                 f"storage_endpoint '{env('MINIO_ENDPOINT')}', bucket '{env('MINIO_BUCKET')}', "
-                 f"root_path '{env('MINIO_ROOT_PATH')}')")
-    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER crash23 OPTIONS "
-                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
-                 f"storage_password '{env('MINIO_SECRET_KEY')}')")
+    create_s3_milvus_server(conn, "crash23", timeout=60)
     for name, extra in (("crash_items", ""), ("crash_writes", ""),
                         ("crash_import", ", insert_method 'import'")):
         conn.execute(f"CREATE FOREIGN TABLE {name} (id bigint, vec real[]) SERVER crash23 "
@@ -67,8 +61,8 @@ def crash():
                      f"dim '{DIM}', batch_size '{BATCH}'{extra})")
         conn.execute(f"SELECT milvus_drop_collection('{name}', true)")
         conn.execute(f"SELECT milvus_create_collection('{name}')")
-    conn.execute(f"CREATE FOREIGN TABLE crash_items_binlog (id bigint, vec real[]) SERVER crash23 "
-                 f"OPTIONS (collection 'crash_items', scan_method 'binlog')")
+    conn.execute("CREATE FOREIGN TABLE crash_items_binlog (id bigint, vec real[]) SERVER crash23 "
+                 "OPTIONS (collection 'crash_items', scan_method 'binlog')")
     conn.execute(f"INSERT INTO crash_items SELECT i, array_fill(i::real, ARRAY[{DIM}]) "
                  f"FROM generate_series(1, {N}) i")
     yield conn

@@ -13,9 +13,9 @@ import time
 import psycopg
 import pytest
 
-from conftest import ROOT, connect, env, services
+from conftest import ROOT, connect, create_s3_milvus_server, env, services
 from fault_proxy import FaultProxy
-from milvus_client import client
+from milvus_client import flushed_collection
 
 
 @pytest.fixture
@@ -148,25 +148,12 @@ def minio_proxy():
     """A binlog-scanning server whose object storage is reached through a proxy."""
     host, port = env("MINIO_ENDPOINT").rsplit(":", 1)
     proxy = FaultProxy(port, host)
-    c = client("m23s3")
-    if c.has_collection("fault_binlog"):
-        c.drop_collection("fault_binlog")
-    c.create_collection("fault_binlog", dimension=64, consistency_level="Strong")
-    import random
-    rng = random.Random(3)
-    for start in range(0, 30000, 5000):
-        c.insert("fault_binlog", [{"id": i, "vector": [rng.random() for _ in range(64)]}
-                                  for i in range(start, start + 5000)])
-    c.flush("fault_binlog")
+    c = flushed_collection("m23s3", "fault_binlog", 30000, 64)
     conn = connect()
     conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
     conn.execute("DROP SERVER IF EXISTS fault_s3 CASCADE")
-    conn.execute(f"CREATE SERVER fault_s3 FOREIGN DATA WRAPPER milvus_fdw OPTIONS "
-                 f"(host '127.0.0.1', port '{env('MILVUS_S3_PORT')}', timeout '3', "
-                 f"storage_endpoint '127.0.0.1:{proxy.port}', bucket '{env('MINIO_BUCKET')}', "
-                 f"root_path '{os.environ.get('MINIO_ROOT_PATH', 'files')}')")
-    conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER fault_s3 OPTIONS "
-                 f"(storage_user '{env('MINIO_ACCESS_KEY')}', storage_password '{env('MINIO_SECRET_KEY')}')")
+    create_s3_milvus_server(conn, "fault_s3", storage_endpoint=f"127.0.0.1:{proxy.port}",
+                            timeout=3)
     conn.execute("CREATE FOREIGN TABLE fault_binlog (id bigint, vector real[]) SERVER fault_s3 "
                  "OPTIONS (scan_method 'binlog')")
     yield proxy, conn

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 
 import numpy as np
-import pytest
 
 from conftest import ROOT, connect, env
 from milvus_client import client

@@ -8,7 +8,6 @@
   local evaluation on a heap mirror, and a DELETE removes exactly what the
   same DELETE removes locally.
 """
-import os
 import random
 
 import psycopg
@@ -16,7 +15,7 @@ import pytest
 from pymilvus import MilvusClient
 
 from conftest import connect, env
-from milvus_client import client, server_port
+from milvus_client import server_port
 
 READER, READER_PASSWORD = "fdw_reader", "reader-pass-1"
 

@@ -24,7 +24,7 @@ import urllib.parse
 import psycopg
 import pytest
 
-from conftest import ROOT, StallServer, connect, env
+from conftest import ROOT, connect, env
 
 TEST_ROOT = "storage_test"          # root_path of the test's own objects
 MANY = 1100                         # more than one default page (1000)

@@ -15,17 +15,22 @@ def make_server(pg, name, options):
     pg.execute(f"CREATE SERVER {name} FOREIGN DATA WRAPPER milvus_fdw OPTIONS ({options})")
 
 
+def reads_and_writes(pg, server, table):
+    """Every kind of call gets through SERVER: version, DDL, Insert, Query."""
+    assert pg.execute(f"SELECT milvus_server_version('{server}')").fetchone()[0].startswith("v2.3")
+    pg.execute(f"""CREATE FOREIGN TABLE {table} (id bigint, vec real[]) SERVER {server}
+                   OPTIONS (collection '{table}', primary_key 'id', vector_field 'vec', dim '2')""")
+    pg.execute(f"SELECT milvus_drop_collection('{table}', true)")
+    pg.execute(f"INSERT INTO {table} SELECT i, ARRAY[i, 1]::real[] FROM generate_series(1, 100) i")
+    assert pg.execute(f"SELECT count(*), sum(id) FROM {table} WHERE vec[2] = 1").fetchone() == (100, 5050)
+    pg.execute(f"SELECT milvus_drop_collection('{table}')")
+
+
 def test_ca_cert_lets_reads_and_writes_through(pg):
     port, ca = env("MILVUS_TLS_PORT"), env("MILVUS_TLS_CA")
     make_server(pg, "tls_ok", f"host 'localhost', port '{port}', ca_cert '{ca}', timeout '10'")
     try:
-        assert pg.execute("SELECT milvus_server_version('tls_ok')").fetchone()[0].startswith("v2.3")
-        pg.execute("""CREATE FOREIGN TABLE tls_items (id bigint, vec real[]) SERVER tls_ok
-                      OPTIONS (collection 'tls_items', primary_key 'id', vector_field 'vec', dim '2')""")
-        pg.execute("SELECT milvus_drop_collection('tls_items', true)")
-        pg.execute("INSERT INTO tls_items SELECT i, ARRAY[i, 1]::real[] FROM generate_series(1, 100) i")
-        assert pg.execute("SELECT count(*), sum(id) FROM tls_items WHERE vec[2] = 1").fetchone() == (100, 5050)
-        pg.execute("SELECT milvus_drop_collection('tls_items')")
+        reads_and_writes(pg, "tls_ok", "tls_items")
     finally:
         pg.execute("DROP SERVER tls_ok CASCADE")
 
@@ -88,13 +93,7 @@ def mtls_options(client=None):
 def test_mutual_tls_with_a_client_certificate(pg):
     make_server(pg, "mtls_ok", mtls_options("client"))
     try:
-        assert pg.execute("SELECT milvus_server_version('mtls_ok')").fetchone()[0].startswith("v2.3")
-        pg.execute("""CREATE FOREIGN TABLE mtls_items (id bigint, vec real[]) SERVER mtls_ok
-                      OPTIONS (collection 'mtls_items', primary_key 'id', vector_field 'vec', dim '2')""")
-        pg.execute("SELECT milvus_drop_collection('mtls_items', true)")
-        pg.execute("INSERT INTO mtls_items SELECT i, ARRAY[i, 1]::real[] FROM generate_series(1, 100) i")
-        assert pg.execute("SELECT count(*), sum(id) FROM mtls_items WHERE vec[2] = 1").fetchone() == (100, 5050)
-        pg.execute("SELECT milvus_drop_collection('mtls_items')")
+        reads_and_writes(pg, "mtls_ok", "mtls_items")
     finally:
         pg.execute("DROP SERVER mtls_ok CASCADE")
 
