@@ -36,7 +36,6 @@ Run: $VENV/bin/python bench/read.py [--quick] [--repeat N]
 import argparse
 import time
 
-import numpy as np
 from pymilvus import DataType
 
 import common
