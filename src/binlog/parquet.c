@@ -26,6 +26,10 @@
 #include <zstd.h>
 
 #define PQ_MAGIC_LEN		4
+/* the bit of Thrift field id N in tc_struct's mask of fields present */
+#define FIELD(n)			(UINT32_C(1) << (n))
+/* ColumnMetaData: type, codec, num_values, total_compressed_size, data_page_offset */
+#define REQUIRED_COLUMN_METADATA (FIELD(1) | FIELD(4) | FIELD(5) | FIELD(7) | FIELD(9))
 #define PQ_MAX_SCHEMA_DEPTH 32
 /* Widest FIXED_LEN_BYTE_ARRAY accepted: far above Milvus's 32768-dim vectors. */
 #define PQ_MAX_TYPE_LENGTH	(1 << 24)
@@ -417,37 +421,29 @@ locate_footer(const uint8_t *buf, size_t len, size_t *offset, size_t *flen,
 	return true;
 }
 
+/* FileMetaData, for its num_rows only. */
+static bool
+footer_num_rows_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	if (id == 3)
+		return tc_i64(r, type, (int64_t *) arg);
+	return tc_skip(r, type);
+}
+
 bool
 pq_file_num_rows(const uint8_t *buf, size_t len, int64_t *num_rows, PqError *err)
 {
 	size_t		offset;
 	size_t		flen;
 	ThriftReader r;
-	int16_t		last_id = 0;
-	bool		found = false;
+	uint32_t	seen;
 
 	if (!locate_footer(buf, len, &offset, &flen, err))
 		return false;
 	tc_init(&r, buf, buf + offset, buf + offset + flen, "Parquet footer", err);
-	for (;;)
-	{
-		int			type;
-		int16_t		id;
-
-		if (!tc_field(&r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		if (id == 3)
-		{
-			if (!tc_i64(&r, type, num_rows))
-				return false;
-			found = true;
-		}
-		else if (!tc_skip(&r, type))
-			return false;
-	}
-	if (!found)
+	if (!tc_struct(&r, footer_num_rows_field, num_rows, &seen))
+		return false;
+	if (!(seen & FIELD(3)))
 		return pq_set_error(err, "Parquet footer has no num_rows");
 	if (*num_rows < 0)
 		return pq_set_error(err, "Parquet footer has a negative num_rows (%lld)",
@@ -468,10 +464,33 @@ typedef struct SchemaElement
 } SchemaElement;
 
 static bool
+schema_element_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	SchemaElement *e = arg;
+
+	switch (id)
+	{
+		case 1:
+			return tc_i32(r, type, &e->type);
+		case 2:
+			return tc_i32(r, type, &e->type_length);
+		case 3:
+			return tc_i32(r, type, &e->repetition);
+		case 4:
+			return tc_binary(r, type, &e->name, &e->name_len);
+		case 5:
+			return tc_i32(r, type, &e->num_children);
+		case 6:
+			return tc_i32(r, type, &e->converted_type);
+		default:
+			return tc_skip(r, type);
+	}
+}
+
+static bool
 parse_schema_element(ThriftReader *r, SchemaElement *e)
 {
-	int16_t		last_id = 0;
-	bool		have_name = false;
+	uint32_t	seen;
 
 	e->type = -1;
 	e->type_length = 0;
@@ -480,48 +499,9 @@ parse_schema_element(ThriftReader *r, SchemaElement *e)
 	e->converted_type = -1;
 	e->name = NULL;
 	e->name_len = 0;
-	if (!tc_enter(r))
+	if (!tc_struct(r, schema_element_field, e, &seen))
 		return false;
-	for (;;)
-	{
-		int			type;
-		int16_t		id;
-		bool		ok;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		switch (id)
-		{
-			case 1:
-				ok = tc_i32(r, type, &e->type);
-				break;
-			case 2:
-				ok = tc_i32(r, type, &e->type_length);
-				break;
-			case 3:
-				ok = tc_i32(r, type, &e->repetition);
-				break;
-			case 4:
-				ok = tc_binary(r, type, &e->name, &e->name_len);
-				have_name = true;
-				break;
-			case 5:
-				ok = tc_i32(r, type, &e->num_children);
-				break;
-			case 6:
-				ok = tc_i32(r, type, &e->converted_type);
-				break;
-			default:
-				ok = tc_skip(r, type);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	tc_leave(r);
-	if (!have_name)
+	if (!(seen & FIELD(4)))
 		return pq_set_error(r->err, "Parquet schema element ending at byte %zu has no name",
 							tc_offset(r));
 	return true;
@@ -529,186 +509,145 @@ parse_schema_element(ThriftReader *r, SchemaElement *e)
 
 /* ColumnMetaData: the fields that locate and describe a chunk's pages. */
 static bool
-parse_column_metadata(ThriftReader *r, PqChunk *c)
+column_metadata_field(ThriftReader *r, int16_t id, int type, void *arg)
 {
-	int16_t		last_id = 0;
-	bool		have_type = false,
-				have_codec = false,
-				have_values = false,
-				have_size = false,
-				have_offset = false;
+	PqChunk    *c = arg;
+	int32_t		v32;
 
-	if (!tc_enter(r))
-		return false;
-	for (;;)
+	switch (id)
 	{
-		int			type;
-		int16_t		id;
-		bool		ok;
-		int32_t		v32;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		switch (id)
-		{
-			case 1:
-				ok = tc_i32(r, type, &v32);
-				c->physical_type = v32;
-				have_type = true;
-				break;
-			case 4:
-				ok = tc_i32(r, type, &v32);
-				c->codec = v32;
-				have_codec = true;
-				break;
-			case 5:
-				ok = tc_i64(r, type, &c->num_values);
-				have_values = true;
-				break;
-			case 6:
-				ok = tc_i64(r, type, &c->total_uncompressed_size);
-				break;
-			case 7:
-				ok = tc_i64(r, type, &c->total_compressed_size);
-				have_size = true;
-				break;
-			case 9:
-				ok = tc_i64(r, type, &c->data_page_offset);
-				have_offset = true;
-				break;
-			case 11:
-				ok = tc_i64(r, type, &c->dictionary_page_offset);
-				break;
-			default:
-				ok = tc_skip(r, type);
-				break;
-		}
-		if (!ok)
-			return false;
+		case 1:
+			if (!tc_i32(r, type, &v32))
+				return false;
+			c->physical_type = v32;
+			return true;
+		case 4:
+			if (!tc_i32(r, type, &v32))
+				return false;
+			c->codec = v32;
+			return true;
+		case 5:
+			return tc_i64(r, type, &c->num_values);
+		case 6:
+			return tc_i64(r, type, &c->total_uncompressed_size);
+		case 7:
+			return tc_i64(r, type, &c->total_compressed_size);
+		case 9:
+			return tc_i64(r, type, &c->data_page_offset);
+		case 11:
+			return tc_i64(r, type, &c->dictionary_page_offset);
+		default:
+			return tc_skip(r, type);
 	}
-	tc_leave(r);
-	if (!have_type || !have_codec || !have_values || !have_size || !have_offset)
-		return pq_set_error(r->err, "Parquet column metadata ending at byte %zu lacks a required field",
-							tc_offset(r));
-	return true;
+}
+
+/* ColumnChunk: its metadata; chunks in other files or encrypted are refused. */
+static bool
+column_chunk_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	PqChunk    *c = arg;
+	const uint8_t *path;
+	uint32_t	path_len;
+	uint32_t	seen;
+
+	switch (id)
+	{
+		case 1:
+			if (!tc_binary(r, type, &path, &path_len))
+				return false;
+			if (path_len > 0)
+				return pq_set_error(r->err, "Parquet column chunk at byte %zu lives in another file; not supported",
+									tc_offset(r));
+			return true;
+		case 3:
+			if (type != TC_STRUCT)
+				return pq_set_error(r->err, "Parquet column chunk: meta_data is not a struct at byte %zu",
+									tc_offset(r));
+			if (!tc_struct(r, column_metadata_field, c, &seen))
+				return false;
+			if ((seen & REQUIRED_COLUMN_METADATA) != REQUIRED_COLUMN_METADATA)
+				return pq_set_error(r->err, "Parquet column metadata ending at byte %zu lacks a required field",
+									tc_offset(r));
+			return true;
+		case 8:
+		case 9:
+			return pq_set_error(r->err, "Parquet column chunk at byte %zu is encrypted; not supported",
+								tc_offset(r));
+		default:
+			return tc_skip(r, type);
+	}
 }
 
 static bool
 parse_column_chunk(ThriftReader *r, PqChunk *c)
 {
-	int16_t		last_id = 0;
-	bool		have_meta = false;
+	uint32_t	seen;
 
 	memset(c, 0, sizeof(*c));
 	c->dictionary_page_offset = -1;
-	if (!tc_enter(r))
+	if (!tc_struct(r, column_chunk_field, c, &seen))
 		return false;
-	for (;;)
-	{
-		int			type;
-		int16_t		id;
-		bool		ok;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		if (id == 1)
-		{
-			const uint8_t *path;
-			uint32_t	path_len;
-
-			ok = tc_binary(r, type, &path, &path_len);
-			if (ok && path_len > 0)
-				return pq_set_error(r->err, "Parquet column chunk at byte %zu lives in another file; not supported",
-									tc_offset(r));
-		}
-		else if (id == 3)
-		{
-			if (type != TC_STRUCT)
-				return pq_set_error(r->err, "Parquet column chunk: meta_data is not a struct at byte %zu",
-									tc_offset(r));
-			ok = parse_column_metadata(r, c);
-			have_meta = true;
-		}
-		else if (id == 8 || id == 9)
-			return pq_set_error(r->err, "Parquet column chunk at byte %zu is encrypted; not supported",
-								tc_offset(r));
-		else
-			ok = tc_skip(r, type);
-		if (!ok)
-			return false;
-	}
-	tc_leave(r);
-	if (!have_meta)
+	if (!(seen & FIELD(3)))
 		return pq_set_error(r->err, "Parquet column chunk ending at byte %zu has no metadata",
 							tc_offset(r));
 	return true;
 }
 
-static bool
-parse_row_group(ThriftReader *r, PqMem *mem, PqRowGroup *rg, uint32_t *nchunks)
+/* A row group being read: where its column chunks go. */
+typedef struct RowGroupReader
 {
-	int16_t		last_id = 0;
-	bool		have_rows = false,
-				have_columns = false;
+	PqMem	   *mem;
+	PqRowGroup *rg;
+	uint32_t   *nchunks;
+} RowGroupReader;
 
-	rg->chunks = NULL;
-	*nchunks = 0;
-	if (!tc_enter(r))
-		return false;
-	for (;;)
+static bool
+row_group_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	RowGroupReader *rr = arg;
+	int			elem;
+	uint32_t	count;
+	uint32_t	i;
+	size_t		bytes;
+
+	switch (id)
 	{
-		int			type;
-		int16_t		id;
-		bool		ok = true;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		if (id == 1)
-		{
-			int			elem;
-			uint32_t	count;
-			uint32_t	i;
-			size_t		bytes;
-
-			if (have_columns)
-				return pq_set_error(r->err, "Parquet row group lists its columns twice (byte %zu)",
-									tc_offset(r));
+		case 1:
 			if (!tc_list(r, type, &elem, &count))
 				return false;
 			if (elem != TC_STRUCT)
 				return pq_set_error(r->err, "Parquet row group columns are not structs (byte %zu)",
 									tc_offset(r));
-			if (!array_size(mem, count, sizeof(PqChunk), &bytes, r->err, "column chunk list"))
+			if (!array_size(rr->mem, count, sizeof(PqChunk), &bytes, r->err, "column chunk list"))
 				return false;
-			rg->chunks = pq_alloc(mem, bytes, r->err, "column chunks");
-			if (rg->chunks == NULL)
+			rr->rg->chunks = pq_alloc(rr->mem, bytes, r->err, "column chunks");
+			if (rr->rg->chunks == NULL)
 				return false;
 			for (i = 0; i < count; i++)
 			{
-				if (!parse_column_chunk(r, &rg->chunks[i]))
+				if (!parse_column_chunk(r, &rr->rg->chunks[i]))
 					return false;
 			}
-			*nchunks = count;
-			have_columns = true;
-		}
-		else if (id == 3)
-		{
-			ok = tc_i64(r, type, &rg->num_rows);
-			have_rows = true;
-		}
-		else
-			ok = tc_skip(r, type);
-		if (!ok)
-			return false;
+			*rr->nchunks = count;
+			return true;
+		case 3:
+			return tc_i64(r, type, &rr->rg->num_rows);
+		default:
+			return tc_skip(r, type);
 	}
-	tc_leave(r);
-	if (!have_rows || !have_columns)
+}
+
+static bool
+parse_row_group(ThriftReader *r, PqMem *mem, PqRowGroup *rg, uint32_t *nchunks)
+{
+	RowGroupReader rr = {mem, rg, nchunks};
+	uint32_t	seen;
+
+	rg->chunks = NULL;
+	*nchunks = 0;
+	if (!tc_struct(r, row_group_field, &rr, &seen))
+		return false;
+	if ((seen & (FIELD(1) | FIELD(3))) != (FIELD(1) | FIELD(3)))
 		return pq_set_error(r->err, "Parquet row group ending at byte %zu lacks columns or num_rows",
 							tc_offset(r));
 	if (rg->num_rows < 0)
@@ -801,19 +740,96 @@ build_columns(const SchemaElement *elems, uint32_t n, PqMem *mem, PqFile *file,
 	return true;
 }
 
+/* FileMetaData being read: the schema elements and row groups found. */
+typedef struct FooterReader
+{
+	PqMem	   *mem;
+	PqFile	   *file;
+	SchemaElement *elems;
+	uint32_t	nelems;
+	uint32_t   *chunk_counts;
+} FooterReader;
+
+static bool
+footer_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	FooterReader *fr = arg;
+	PqFile	   *file = fr->file;
+	PqMem	   *mem = fr->mem;
+	int			elem;
+	uint32_t	count;
+	uint32_t	i;
+	size_t		bytes;
+	const uint8_t *s;
+	uint32_t	slen;
+
+	switch (id)
+	{
+		case 1:
+			return tc_i32(r, type, &file->version);
+		case 2:
+			if (!tc_list(r, type, &elem, &count))
+				return false;
+			if (elem != TC_STRUCT)
+				return pq_set_error(r->err, "Parquet schema elements are not structs (byte %zu)",
+									tc_offset(r));
+			if (!array_size(mem, count, sizeof(SchemaElement), &bytes, r->err, "schema"))
+				return false;
+			fr->elems = pq_alloc(mem, bytes, r->err, "schema elements");
+			if (fr->elems == NULL)
+				return false;
+			for (i = 0; i < count; i++)
+			{
+				if (!parse_schema_element(r, &fr->elems[i]))
+					return false;
+			}
+			fr->nelems = count;
+			return true;
+		case 3:
+			return tc_i64(r, type, &file->num_rows);
+		case 4:
+			if (!tc_list(r, type, &elem, &count))
+				return false;
+			if (elem != TC_STRUCT)
+				return pq_set_error(r->err, "Parquet row groups are not structs (byte %zu)",
+									tc_offset(r));
+			if (count > INT32_MAX)
+				return pq_set_error(r->err, "Parquet footer has too many row groups");
+			if (!array_size(mem, count, sizeof(PqRowGroup) + sizeof(uint32_t), &bytes, r->err, "row group list"))
+				return false;
+			file->row_groups = pq_alloc(mem, count * sizeof(PqRowGroup), r->err, "row groups");
+			fr->chunk_counts = pq_alloc(mem, count * sizeof(uint32_t), r->err, "row groups");
+			if (file->row_groups == NULL || fr->chunk_counts == NULL)
+				return false;
+			for (i = 0; i < count; i++)
+			{
+				if (!parse_row_group(r, mem, &file->row_groups[i], &fr->chunk_counts[i]))
+					return false;
+			}
+			file->num_row_groups = (int) count;
+			return true;
+		case 6:
+			if (!tc_binary(r, type, &s, &slen))
+				return false;
+			file->created_by = copy_string(mem, s, slen, r->err);
+			return file->created_by != NULL;
+		case 8:
+			return pq_set_error(r->err, "Parquet file is encrypted (encryption_algorithm at byte %zu); not supported",
+								tc_offset(r));
+		default:
+			return tc_skip(r, type);
+	}
+}
+
 bool
 pq_open(const uint8_t *buf, size_t len, PqMem *mem, PqFile *file, PqError *err)
 {
 	size_t		offset;
 	size_t		flen;
 	ThriftReader r;
-	int16_t		last_id = 0;
-	SchemaElement *elems = NULL;
-	uint32_t	nelems = 0;
-	bool		have_schema = false,
-				have_rows = false,
-				have_groups = false;
-	uint32_t   *chunk_counts = NULL;
+	FooterReader fr = {mem, file, NULL, 0, NULL};
+	uint32_t	seen;
+	uint32_t   *chunk_counts;
 	int			g;
 	int64_t		rows = 0;
 
@@ -826,102 +842,13 @@ pq_open(const uint8_t *buf, size_t len, PqMem *mem, PqFile *file, PqError *err)
 	file->footer_len = flen;
 	file->created_by = "";
 	tc_init(&r, buf, buf + offset, buf + offset + flen, "Parquet footer", err);
-
-	for (;;)
-	{
-		int			type;
-		int16_t		id;
-		bool		ok = true;
-		int			elem;
-		uint32_t	count;
-		uint32_t	i;
-		size_t		bytes;
-
-		if (!tc_field(&r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		switch (id)
-		{
-			case 1:
-				ok = tc_i32(&r, type, &file->version);
-				break;
-			case 2:
-				if (have_schema)
-					return pq_set_error(err, "Parquet footer has two schemas (byte %zu)", tc_offset(&r));
-				if (!tc_list(&r, type, &elem, &count))
-					return false;
-				if (elem != TC_STRUCT)
-					return pq_set_error(err, "Parquet schema elements are not structs (byte %zu)",
-										tc_offset(&r));
-				if (!array_size(mem, count, sizeof(SchemaElement), &bytes, err, "schema"))
-					return false;
-				elems = pq_alloc(mem, bytes, err, "schema elements");
-				if (elems == NULL)
-					return false;
-				for (i = 0; i < count; i++)
-				{
-					if (!parse_schema_element(&r, &elems[i]))
-						return false;
-				}
-				nelems = count;
-				have_schema = true;
-				break;
-			case 3:
-				ok = tc_i64(&r, type, &file->num_rows);
-				have_rows = true;
-				break;
-			case 4:
-				if (have_groups)
-					return pq_set_error(err, "Parquet footer lists row groups twice (byte %zu)", tc_offset(&r));
-				if (!tc_list(&r, type, &elem, &count))
-					return false;
-				if (elem != TC_STRUCT)
-					return pq_set_error(err, "Parquet row groups are not structs (byte %zu)",
-										tc_offset(&r));
-				if (count > INT32_MAX)
-					return pq_set_error(err, "Parquet footer has too many row groups");
-				if (!array_size(mem, count, sizeof(PqRowGroup) + sizeof(uint32_t), &bytes, err, "row group list"))
-					return false;
-				file->row_groups = pq_alloc(mem, count * sizeof(PqRowGroup), err, "row groups");
-				chunk_counts = pq_alloc(mem, count * sizeof(uint32_t), err, "row groups");
-				if (file->row_groups == NULL || chunk_counts == NULL)
-					return false;
-				for (i = 0; i < count; i++)
-				{
-					if (!parse_row_group(&r, mem, &file->row_groups[i], &chunk_counts[i]))
-						return false;
-				}
-				file->num_row_groups = (int) count;
-				have_groups = true;
-				break;
-			case 6:
-				{
-					const uint8_t *s;
-					uint32_t	slen;
-
-					ok = tc_binary(&r, type, &s, &slen);
-					if (ok)
-					{
-						file->created_by = copy_string(mem, s, slen, err);
-						ok = file->created_by != NULL;
-					}
-					break;
-				}
-			case 8:
-				return pq_set_error(err, "Parquet file is encrypted (encryption_algorithm at byte %zu); not supported",
-									tc_offset(&r));
-			default:
-				ok = tc_skip(&r, type);
-				break;
-		}
-		if (!ok)
-			return false;
-	}
-	if (!have_schema || !have_rows || !have_groups)
+	if (!tc_struct(&r, footer_field, &fr, &seen))
+		return false;
+	if ((seen & (FIELD(2) | FIELD(3) | FIELD(4))) != (FIELD(2) | FIELD(3) | FIELD(4)))
 		return pq_set_error(err, "Parquet footer lacks %s",
-							!have_schema ? "a schema" : !have_rows ? "num_rows" : "row groups");
-	if (!build_columns(elems, nelems, mem, file, err))
+							!(seen & FIELD(2)) ? "a schema" : !(seen & FIELD(3)) ? "num_rows" : "row groups");
+	chunk_counts = fr.chunk_counts;
+	if (!build_columns(fr.elems, fr.nelems, mem, file, err))
 		return false;
 	for (g = 0; g < file->num_row_groups; g++)
 	{
@@ -977,118 +904,89 @@ typedef struct PageHeader
 	int32_t		dict_encoding;
 } PageHeader;
 
-/*
- * Parses the fields of one of the three sub-headers: which fields exist is
- * decided by "kind" (5 = DataPageHeader, 7 = DictionaryPageHeader, 8 = V2).
- */
-static bool
-parse_sub_header(ThriftReader *r, int kind, PageHeader *h)
+/* One of the three sub-headers of a page header, and which it is. */
+typedef struct SubHeaderReader
 {
-	int16_t		last_id = 0;
-	int			seen = 0;
+	int			kind;			/* 5 = DataPageHeader, 7 = DictionaryPageHeader, 8 = V2 */
+	PageHeader *h;
+} SubHeaderReader;
 
-	if (!tc_enter(r))
-		return false;
-	for (;;)
+static bool
+sub_header_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	SubHeaderReader *sr = arg;
+	PageHeader *h = sr->h;
+	int32_t    *target;
+
+	if (sr->kind == 5)
+		target = id == 1 ? &h->num_values : id == 2 ? &h->encoding :
+			id == 3 ? &h->def_encoding : NULL;
+	else if (sr->kind == 7)
+		target = id == 1 ? &h->dict_num_values : id == 2 ? &h->dict_encoding : NULL;
+	else if (id == 7)
+		return tc_bool(r, type, &h->is_compressed);
+	else
+		target = id == 1 ? &h->num_values : id == 2 ? &h->num_nulls :
+			id == 3 ? &h->num_rows : id == 4 ? &h->encoding :
+			id == 5 ? &h->def_len : id == 6 ? &h->rep_len : NULL;
+	if (target != NULL)
+		return tc_i32(r, type, target);
+	return tc_skip(r, type);
+}
+
+static bool
+page_header_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	PageHeader *h = arg;
+	SubHeaderReader sr = {id, h};
+	uint32_t	seen;
+	uint32_t	required;
+
+	switch (id)
 	{
-		int			type;
-		int16_t		id;
-		bool		ok;
-		int32_t	   *target = NULL;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		if (kind == 5)
-			target = id == 1 ? &h->num_values : id == 2 ? &h->encoding :
-				id == 3 ? &h->def_encoding : NULL;
-		else if (kind == 7)
-			target = id == 1 ? &h->dict_num_values : id == 2 ? &h->dict_encoding : NULL;
-		else if (id == 7)
-		{
-			if (!tc_bool(r, type, &h->is_compressed))
+		case 1:
+			return tc_i32(r, type, &h->type);
+		case 2:
+			return tc_i32(r, type, &h->uncompressed_size);
+		case 3:
+			return tc_i32(r, type, &h->compressed_size);
+		case 5:
+		case 7:
+		case 8:
+			if (type != TC_STRUCT)
+				return pq_set_error(r->err, "Parquet page header field %d is not a struct (byte %zu)",
+									id, tc_offset(r));
+			if (!tc_struct(r, sub_header_field, &sr, &seen))
 				return false;
-			continue;
-		}
-		else
-			target = id == 1 ? &h->num_values : id == 2 ? &h->num_nulls :
-				id == 3 ? &h->num_rows : id == 4 ? &h->encoding :
-				id == 5 ? &h->def_len : id == 6 ? &h->rep_len : NULL;
-		if (target != NULL)
-		{
-			ok = tc_i32(r, type, target);
-			seen |= 1 << id;
-		}
-		else
-			ok = tc_skip(r, type);
-		if (!ok)
-			return false;
+			/* num_values and encoding everywhere; nulls, rows and level lengths in V2 */
+			required = id == 8 ? FIELD(1) | FIELD(2) | FIELD(3) | FIELD(4) | FIELD(5) | FIELD(6) :
+				FIELD(1) | FIELD(2);
+			if ((seen & required) != required)
+				return pq_set_error(r->err, "Parquet page header ending at byte %zu lacks a required field",
+									tc_offset(r));
+			if (id == 5)
+				h->have_v1 = true;
+			else if (id == 7)
+				h->have_dict = true;
+			else
+				h->have_v2 = true;
+			return true;
+		default:
+			return tc_skip(r, type);
 	}
-	tc_leave(r);
-	/* Required: num_values and encoding everywhere; level lengths in V2. */
-	if ((kind == 5 && (seen & 0x6) != 0x6) ||
-		(kind == 7 && (seen & 0x6) != 0x6) ||
-		(kind == 8 && (seen & 0x7e) != 0x7e))
-		return pq_set_error(r->err, "Parquet page header ending at byte %zu lacks a required field",
-							tc_offset(r));
-	return true;
 }
 
 static bool
 parse_page_header(ThriftReader *r, PageHeader *h)
 {
-	int16_t		last_id = 0;
-	int			seen = 0;
+	uint32_t	seen;
 
 	memset(h, 0, sizeof(*h));
 	h->is_compressed = true;
 	h->def_encoding = PQ_ENC_RLE;
-	for (;;)
-	{
-		int			type;
-		int16_t		id;
-		bool		ok;
-
-		if (!tc_field(r, &last_id, &type, &id))
-			return false;
-		if (type == TC_STOP)
-			break;
-		switch (id)
-		{
-			case 1:
-				ok = tc_i32(r, type, &h->type);
-				break;
-			case 2:
-				ok = tc_i32(r, type, &h->uncompressed_size);
-				break;
-			case 3:
-				ok = tc_i32(r, type, &h->compressed_size);
-				break;
-			case 5:
-			case 7:
-			case 8:
-				if (type != TC_STRUCT)
-					return pq_set_error(r->err, "Parquet page header field %d is not a struct (byte %zu)",
-										id, tc_offset(r));
-				ok = parse_sub_header(r, id, h);
-				if (id == 5)
-					h->have_v1 = true;
-				else if (id == 7)
-					h->have_dict = true;
-				else
-					h->have_v2 = true;
-				break;
-			default:
-				ok = tc_skip(r, type);
-				break;
-		}
-		if (!ok)
-			return false;
-		if (id >= 1 && id <= 3)
-			seen |= 1 << id;
-	}
-	if (seen != 0xe)
+	if (!tc_struct(r, page_header_field, h, &seen))
+		return false;
+	if ((seen & (FIELD(1) | FIELD(2) | FIELD(3))) != (FIELD(1) | FIELD(2) | FIELD(3)))
 		return pq_set_error(r->err, "Parquet page header ending at byte %zu lacks type or sizes",
 							tc_offset(r));
 	if (h->uncompressed_size < 0 || h->compressed_size < 0)

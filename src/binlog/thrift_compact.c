@@ -248,6 +248,46 @@ tc_leave(ThriftReader *r)
 	r->depth--;
 }
 
+static bool
+skip_field(ThriftReader *r, int16_t id, int type, void *arg)
+{
+	(void) id;
+	(void) arg;
+	return tc_skip(r, type);
+}
+
+bool
+tc_struct(ThriftReader *r, TcFieldReader read, void *arg, uint32_t *seen)
+{
+	int16_t		last_id = 0;
+	uint32_t	present = 0;
+
+	if (!tc_enter(r))
+		return false;
+	for (;;)
+	{
+		int			type;
+		int16_t		id;
+
+		if (!tc_field(r, &last_id, &type, &id))
+			return false;
+		if (type == TC_STOP)
+			break;
+		if (id >= 0 && id < 32)
+		{
+			if (present & (UINT32_C(1) << id))
+				return tc_fail(r, "a field comes twice");
+			present |= UINT32_C(1) << id;
+		}
+		if (!read(r, id, type, arg))
+			return false;
+	}
+	tc_leave(r);
+	if (seen)
+		*seen = present;
+	return true;
+}
+
 /* Skips one element of a list, set or map: booleans take a whole byte there. */
 static bool
 tc_skip_element(ThriftReader *r, int type)
@@ -344,26 +384,7 @@ tc_skip(ThriftReader *r, int type)
 				return true;
 			}
 		case TC_STRUCT:
-			{
-				int16_t		last_id = 0;
-
-				if (!tc_enter(r))
-					return false;
-				for (;;)
-				{
-					int			ftype;
-					int16_t		id;
-
-					if (!tc_field(r, &last_id, &ftype, &id))
-						return false;
-					if (ftype == TC_STOP)
-						break;
-					if (!tc_skip(r, ftype))
-						return false;
-				}
-				tc_leave(r);
-				return true;
-			}
+			return tc_struct(r, skip_field, NULL, NULL);
 		default:
 			return tc_fail(r, "invalid wire type");
 	}

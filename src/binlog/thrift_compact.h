@@ -74,4 +74,13 @@ extern void tc_leave(ThriftReader *r);
 /* Skips one value of the given wire type, recursively. */
 extern bool tc_skip(ThriftReader *r, int type);
 
+/*
+ * Reads one struct: calls READ with the id and wire type of each field (READ
+ * reads or skips the value; false is an error) up to the stop field.  A field
+ * id below 32 that comes twice is an error; *seen (if not NULL) gets bit N
+ * set for each field N below 32 that was present.
+ */
+typedef bool (*TcFieldReader) (ThriftReader *r, int16_t id, int type, void *arg);
+extern bool tc_struct(ThriftReader *r, TcFieldReader read, void *arg, uint32_t *seen);
+
 #endif							/* MILVUS_FDW_THRIFT_COMPACT_H */
