@@ -157,19 +157,32 @@ milvus_column_readable(int data_type, int element_type, Oid typid)
 	}
 }
 
+/* The ERROR for a column whose type does not go with its field's. */
+static void
+report_type_mismatch(bool writing, const char *column, Oid typid, const char *field,
+					 int data_type, int element_type)
+{
+	const char *field_type = data_type == DT(Array) ?
+		psprintf("%s of %s", milvus_type_name(data_type), milvus_type_name(element_type)) :
+		milvus_type_name(data_type);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 writing ?
+			 errmsg("column \"%s\" of type %s cannot be written to Milvus field \"%s\" of type %s",
+					column, format_type_be(typid), field, field_type) :
+			 errmsg("column \"%s\" of type %s cannot hold Milvus field \"%s\" of type %s",
+					column, format_type_be(typid), field, field_type),
+			 errhint("Change the column's type, or map it to another field with the column option \"field\".")));
+}
+
 /* ERROR unless the field's values can become the column's. */
 void
 milvus_check_readable(int data_type, int element_type, Oid typid,
 					  const char *column, const char *field)
 {
 	if (!milvus_column_readable(data_type, element_type, typid))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" of type %s cannot hold Milvus field \"%s\" of type %s%s",
-						column, format_type_be(typid), field, milvus_type_name(data_type),
-						data_type == DT(Array) ?
-						psprintf(" of %s", milvus_type_name(element_type)) : ""),
-				 errhint("Change the column's type, or map it to another field with the column option \"field\".")));
+		report_type_mismatch(false, column, typid, field, data_type, element_type);
 }
 
 MilvusColumnBuffer *
@@ -182,13 +195,8 @@ milvus_column_buffer_create(MilvusField *field, Oid typid, const char *column)
 	cb->typid = typid;
 	cb->elemtype = get_element_type(typid);
 	if (!column_fits(field->data_type, field->element_type, typid, cb->elemtype))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" of type %s cannot hold Milvus field \"%s\" of type %s%s",
-						column, format_type_be(typid), field->name,
-						milvus_type_name(field->data_type),
-						field->data_type == DT(Array) ?
-						psprintf(" of %s", milvus_type_name(field->element_type)) : "")));
+		report_type_mismatch(true, column, typid, field->name, field->data_type,
+							 field->element_type);
 	switch (field->data_type)
 	{
 		case DT(FloatVector):
