@@ -76,13 +76,16 @@ CREATE SERVER m23_nofiles FOREIGN DATA WRAPPER milvus_fdw
 CREATE FOREIGN TABLE nofiles (id bigint) SERVER m23_nofiles
   OPTIONS (collection 'regress_binlog', scan_method 'binlog');
 SELECT * FROM nofiles;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- and cannot read one partition only
 CREATE FOREIGN TABLE one_part (id bigint) SERVER m23_files
   OPTIONS (collection 'regress_binlog', partition '_default', scan_method 'binlog');
 SELECT * FROM one_part;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- an unknown method
 CREATE FOREIGN TABLE bad_method (id bigint) SERVER m23_files
   OPTIONS (collection 'regress_binlog', scan_method 'parquet');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 SELECT milvus_drop_collection('files');
 DROP SERVER m23_files, m23_nofiles, lite_files CASCADE;

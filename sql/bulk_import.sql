@@ -96,11 +96,14 @@ SELECT milvus_storage_delete('m23_s3', 'regress_import/bad.json');
 -- ===== Refused =====
 -- NumPy files (one per field) make one import, JSON files one each: not mixed
 SELECT milvus_bulk_import('imported', ARRAY['a/id.npy', 'a/rows.json']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- keys stay inside the storage root
 SELECT milvus_bulk_import('imported', ARRAY['../secret.json']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- an import cannot upsert
 ALTER FOREIGN TABLE imported OPTIONS (ADD insert_mode 'upsert');
 INSERT INTO imported VALUES (12, 'upsert', '{12,-12}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER FOREIGN TABLE imported OPTIONS (DROP insert_mode);
 -- Milvus imports from its own storage only
 CREATE SERVER m23_nofiles FOREIGN DATA WRAPPER milvus_fdw
@@ -108,15 +111,18 @@ CREATE SERVER m23_nofiles FOREIGN DATA WRAPPER milvus_fdw
 CREATE FOREIGN TABLE nofiles (id bigint, vec real[]) SERVER m23_nofiles
   OPTIONS (collection 'regress_import_nofiles', primary_key 'id', vector_field 'vec', dim '2');
 SELECT milvus_bulk_import('nofiles', ARRAY['rows.json']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- Milvus Lite has no Import
 CREATE SERVER lite_import FOREIGN DATA WRAPPER milvus_fdw
   OPTIONS (host '127.0.0.1', port :'lite_port');
 CREATE FOREIGN TABLE lite_imported (id bigint, vec real[]) SERVER lite_import
   OPTIONS (collection 'regress_lite_import', primary_key 'id', vector_field 'vec', dim '2');
 SELECT milvus_bulk_import('lite_imported', ARRAY['rows.json']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- not a foreign table
 CREATE TABLE heap_table (id bigint);
 SELECT milvus_bulk_import('heap_table', ARRAY['rows.json']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Clean up =====
 SELECT milvus_drop_collection('imported');

@@ -49,7 +49,9 @@ SELECT milvus_server_version('nowhere');
 CREATE FOREIGN DATA WRAPPER not_milvus;
 CREATE SERVER other FOREIGN DATA WRAPPER not_milvus;
 SELECT milvus_server_version('other');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT milvus_server_version('no_such_server');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP FOREIGN DATA WRAPPER not_milvus CASCADE;
 
 -- ===== Authentication (Milvus 2.3 started with --authorization-enabled) =====
@@ -57,9 +59,11 @@ CREATE SERVER m23_auth FOREIGN DATA WRAPPER milvus_fdw
   OPTIONS (host :'milvus_host', port :'auth_port');
 -- no user mapping: no credentials
 SELECT milvus_server_version('m23_auth');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE USER MAPPING FOR CURRENT_USER SERVER m23_auth
   OPTIONS (user 'root', password 'wrong');
 SELECT milvus_server_version('m23_auth');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the right password: the mapping change reaches the cached channel
 ALTER USER MAPPING FOR CURRENT_USER SERVER m23_auth
   OPTIONS (SET password 'Milvus');
@@ -74,7 +78,9 @@ CREATE ROLE milvus_connect_user;
 GRANT USAGE ON FOREIGN SERVER m23 TO milvus_connect_user;
 SET ROLE milvus_connect_user;
 SELECT milvus_server_version('m23');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT milvus_server_version('lite');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 CREATE USER MAPPING FOR milvus_connect_user SERVER m23 OPTIONS (password_required 'false');
 SET ROLE milvus_connect_user;

@@ -45,6 +45,7 @@ SELECT label FROM err_items;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- writes through the old definition are checked against the new schema
 INSERT INTO err_items VALUES (2, 'two', '{1,1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a column whose field is gone reads as NULL and is never pushed down
 ALTER FOREIGN TABLE err_items ADD COLUMN gone text;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM err_items WHERE gone = 'x';
@@ -54,15 +55,19 @@ SELECT id, gone FROM err_items;
 CREATE FOREIGN TABLE err_types (id bigint, label integer, vec text) SERVER m23_err
   OPTIONS (collection 'regress_err');
 SELECT vec FROM err_types;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT id::int FROM err_types;
 
 -- ===== A search whose vector does not fit =====
 SELECT id FROM err_items_v2 ORDER BY vec <=> '{1,2}' LIMIT 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT id FROM err_items_v2 ORDER BY vec <=> '{1,NULL,3}' LIMIT 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 SELECT milvus_drop_collection('err_items_v2');
 -- a table whose collection does not exist
 SELECT * FROM err_items;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO err_types VALUES (1, 1, 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP SERVER m23_err CASCADE;

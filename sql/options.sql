@@ -31,62 +31,104 @@ CREATE SERVER opt_local FOREIGN DATA WRAPPER milvus_fdw
 
 -- ===== Rejected: unknown options, listing the valid ones =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (hostname 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_local OPTIONS (username 'root');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (table_name 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint OPTIONS (column_name 'x')) SERVER opt_ok;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Rejected: an option of another object =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (collection 'c');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (host 'h');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Rejected: secrets outside user mappings =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (password 'Milvus');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (token 'root:Milvus');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER SERVER opt_ok OPTIONS (ADD storage_password 'minioadmin');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (user 'root');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Rejected: bad values =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (port 'abc');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (port '0');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (port '70000');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (host '');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (uri 'grpc://h:1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (uri 'http://h:99999');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (uri 'http://:19530');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (timeout '0');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (timeout 'soon');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (storage_use_ssl 'maybe');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (database 'my-db');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (ca_cert 'relative/ca.pem');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (storage_endpoint 'local host');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (batch_size '-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (batch_size '0');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (dim '0');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (dim '40000');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (dim '8.5');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (auto_id 'yes please');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (consistency_level 'Immediate');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (collection '1st');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint) SERVER opt_ok OPTIONS (collection 'drop table;');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE opt_bad_t (id bigint OPTIONS (field 'a b')) SERVER opt_ok;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET dim '-8');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET search_params '[64]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER FOREIGN TABLE opt_ok_t OPTIONS (SET search_params 'ef=64');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Rejected: options that conflict =====
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (uri 'http://h:1', port '2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw
   OPTIONS (storage_path '/data', storage_endpoint 'localhost:9000');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER milvus_fdw OPTIONS (client_cert '/c.pem');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_local OPTIONS (token 't', password 'p');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Non-superusers: file options and password_required =====
 CREATE ROLE milvus_opt_user;
 GRANT USAGE ON FOREIGN DATA WRAPPER milvus_fdw TO milvus_opt_user;
 SET ROLE milvus_opt_user;
 CREATE SERVER opt_user_srv FOREIGN DATA WRAPPER milvus_fdw OPTIONS (ca_cert '/etc/passwd');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE SERVER opt_user_srv FOREIGN DATA WRAPPER milvus_fdw OPTIONS (host 'localhost');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_user_srv OPTIONS (password_required 'false');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_user_srv OPTIONS (user 'root', password 'Milvus');
 -- the user's own secrets are visible to itself, not to other non-superusers
 SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'opt_user_srv';

@@ -149,11 +149,13 @@ EXPLAIN (VERBOSE, COSTS OFF)
   SELECT id FROM vl2 WHERE random() < 2 ORDER BY vec <-> '{1,0,0,0}' LIMIT 3;
 -- a query vector of the wrong length
 SELECT id FROM vl2 ORDER BY vec <-> '{1,0,0}' LIMIT 3;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the distance operators also work on local arrays
 SELECT '{3,4}'::real[] <-> '{0,0}'::real[] AS l2,
        '{1,2}'::real[] <#> '{3,4}'::real[] AS neg_ip,
        '{1,0}'::real[] <=> '{0,1}'::real[] AS cosine;
 SELECT '{1,2}'::real[] <-> '{1,2,3}'::real[];
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Milvus Lite 3.x: the same reads =====
 CREATE FOREIGN TABLE lite_items (id bigint, grp integer, label text, vec real[]) SERVER lite
@@ -179,6 +181,7 @@ IMPORT FOREIGN SCHEMA "default" LIMIT TO (regress_items, regress_cos)
 SELECT count(*) FROM imported.regress_items;
 SELECT id FROM imported.regress_cos ORDER BY vec <=> '{1,0,0,0}' LIMIT 1;
 IMPORT FOREIGN SCHEMA "elsewhere" FROM SERVER m23 INTO imported;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SET client_min_messages = warning;
 DROP SCHEMA imported CASCADE;
 RESET client_min_messages;

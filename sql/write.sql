@@ -29,6 +29,7 @@ SELECT method, calls FROM milvus_fdw_stats()
  ORDER BY method;
 -- the collection now exists: creating it again is refused
 SELECT milvus_create_collection('hello_spark_milvus');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Transaction batching =====
 -- one-row statements inside a transaction are buffered, not sent one by one
@@ -139,59 +140,89 @@ SELECT id, f, left(d::text, 12) AS d, arr, vec FROM typed_wide ORDER BY id;
 -- ===== Bad input: each is a clear ERROR and sends nothing =====
 SELECT milvus_fdw_stats_reset();
 INSERT INTO typed (id, vec) VALUES (10, '{1,2,3,4}');                   -- NULL into a field that is not nullable
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3}');            -- wrong dim
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4,5}');        -- wrong dim
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,NULL,3,4}');       -- NULL element
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,NaN,3,4}');             -- NaN
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{{1,2},{3,4}}');           -- nested array
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', NULL);                      -- NULL vector
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (NULL, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4}');             -- missing primary key
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 200, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4}');             -- Int8 overflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, -129, 0, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4}');       -- Int8 underflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 40000, 0, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4}');      -- Int16 overflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 3000000000, 0, 0, 0, 'x', '{}', '{}', '{1,2,3,4}'); -- Int32 overflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 'NaN', 0, 'x', '{}', '{}', '{1,2,3,4}');           -- NaN into Float
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 'Infinity', 'x', '{}', '{}', '{1,2,3,4}');      -- Infinity into Double
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 1e39, 0, 'x', '{}', '{}', '{1,2,3,4}');       -- Float overflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 0, 0, 'seventeen bytes!!', '{}', '{}', '{1,2,3,4}'); -- text too long
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{1,NULL}', '{1,2,3,4}');         -- NULL array element
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', array_fill(1, ARRAY[5000]), '{1,2,3,4}'); -- array above max_capacity
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{{1},{2}}', '{1,2,3,4}');        -- 2-D array
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO typed_wide VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '{}', '{3000000000}', '{1,2,3,4}'); -- array element overflow
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- tables that do not match the collection
 CREATE FOREIGN TABLE typed_extra (id bigint, nosuch integer, vec real[])
   SERVER m23 OPTIONS (collection 'regress_typed');
 INSERT INTO typed_extra VALUES (10, 1, '{1,2,3,4}');                     -- column without a field
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE typed_short (id bigint, vec real[])
   SERVER m23 OPTIONS (collection 'regress_typed');
 INSERT INTO typed_short VALUES (10, '{1,2,3,4}');                        -- field without a column
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE typed_wrong (id bigint, flag boolean, tiny smallint, small smallint,
     i32 integer, i64 bigint, f text, d double precision, s text, j jsonb, arr integer[], vec real[])
   SERVER m23 OPTIONS (collection 'regress_typed');
 INSERT INTO typed_wrong VALUES (10, true, 0, 0, 0, 0, '1', 0, 'x', '{}', '{}', '{1,2,3,4}'); -- wrong column type
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) AS calls_after_bad_input FROM milvus_fdw_stats() WHERE method = 'Insert';
 -- what Milvus itself refuses comes back with its reason (2.3 keeps JSON objects only)
 INSERT INTO typed VALUES (10, true, 0, 0, 0, 0, 0, 0, 'x', '[1, 2]', '{}', '{1,2,3,4}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Auto-create: what it needs =====
 CREATE FOREIGN TABLE no_options (id bigint, vec real[]) SERVER m23
   OPTIONS (collection 'regress_no_options');
 INSERT INTO no_options VALUES (1, '{1}');                                  -- no primary_key/vector_field
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE no_dim (id bigint, vec real[]) SERVER m23
   OPTIONS (collection 'regress_no_dim', primary_key 'id', vector_field 'vec');
 INSERT INTO no_dim VALUES (1, '{1}');                                      -- no dim
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE bad_type (id bigint, born date, vec real[]) SERVER m23
   OPTIONS (collection 'regress_bad_type', primary_key 'id', vector_field 'vec', dim '1');
 INSERT INTO bad_type VALUES (1, '2024-01-01', '{1}');                      -- date has no Milvus type
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE bad_pk (id real, vec real[]) SERVER m23
   OPTIONS (collection 'regress_bad_pk', primary_key 'id', vector_field 'vec', dim '1');
 INSERT INTO bad_pk VALUES (1, '{1}');                                      -- primary key must be Int64 or VarChar
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE bad_bin (id bigint, vec bytea) SERVER m23
   OPTIONS (collection 'regress_bad_bin', primary_key 'id', vector_field 'vec', dim '12');
 INSERT INTO bad_bin VALUES (1, '\x00');                                    -- binary dim not a multiple of 8
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE FOREIGN TABLE bad_vec (id bigint, vec text) SERVER m23
   OPTIONS (collection 'regress_bad_vec', primary_key 'id', vector_field 'vec', dim '2');
 INSERT INTO bad_vec VALUES (1, '[1,2]');                                   -- vector column of a text type
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== auto_id: Milvus assigns the keys =====
 CREATE FOREIGN TABLE auto (id bigint, note text, vec real[]) SERVER m23
@@ -200,6 +231,7 @@ CREATE FOREIGN TABLE auto (id bigint, note text, vec real[]) SERVER m23
 SELECT milvus_drop_collection('auto', true) IS NOT NULL AS clean;
 INSERT INTO auto (note, vec) VALUES ('first', '{1,2}'), ('second', '{3,4}');
 INSERT INTO auto VALUES (5, 'keyed', '{1,2}');                             -- PK given with auto_id
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- RETURNING gives the keys Milvus assigned (each such row is sent at once)
 INSERT INTO auto (note, vec) VALUES ('returned', '{1,2}') RETURNING id > 0 AS has_key, note;
 SELECT count(*) FROM auto WHERE note = 'returned';
@@ -210,6 +242,7 @@ CREATE FOREIGN TABLE bin (id bigint, vec bytea) SERVER m23
 SELECT milvus_drop_collection('bin', true) IS NOT NULL AS clean;
 INSERT INTO bin VALUES (1, '\xff00'), (2, '\x0f0f');
 INSERT INTO bin VALUES (3, '\xff');                                        -- 1 byte for dim 16
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== UPDATE upserts the whole row; DELETE deletes by primary key =====
 UPDATE hello_spark_milvus SET text = 'updated' WHERE id BETWEEN 2 AND 3;
@@ -228,6 +261,7 @@ EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM hello_spark_milvus WHERE text || '!' = 
 DELETE FROM hello_spark_milvus WHERE text || '!' = 'batch!';
 SELECT count(*) FROM hello_spark_milvus WHERE text = 'batch';
 UPDATE hello_spark_milvus SET id = NULL WHERE id = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== TRUNCATE empties the collection; its schema and index stay =====
 TRUNCATE auto;
@@ -237,9 +271,11 @@ SELECT note FROM auto;
 
 -- ===== Statements that are not supported =====
 INSERT INTO hello_spark_milvus VALUES (1, 'a', '{1,2,3,4,5,6,7,8}') ON CONFLICT DO NOTHING;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 BEGIN;
 INSERT INTO hello_spark_milvus VALUES (9005, 'p', '{1,2,3,4,5,6,7,8}');
 PREPARE TRANSACTION 'milvus';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ===== Milvus Lite 3.x: the same writes, and nullable fields =====
 CREATE FOREIGN TABLE lite_hello (id bigint, text varchar, vec real[])
@@ -250,6 +286,7 @@ INSERT INTO lite_hello VALUES
   (1, 'a', '{1,2,3,4,5,6,7,8}'), (2, 'b', '{1,2,3,4,5,6,7,8}'),
   (3, 'c', '{1,2,3,4,5,6,7,8}'), (4, 'd', '{1,2,3,4,5,6,7,8}');
 INSERT INTO lite_hello VALUES (5, NULL, '{1,2,3,4,5,6,7,8}');             -- not nullable
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM lite_hello ORDER BY id;
 
 DROP SERVER m23, lite CASCADE;
