@@ -500,7 +500,7 @@ make_client_files() {  # make_client_files DIR
   done
 }
 
-start_milvus23() {  # start_milvus23 NAME [auth|s3|tls]
+start_milvus23() {  # start_milvus23 NAME [auth|s3|tls|mtls]
   local name=$1 mode=${2:-} auth="" base logfile pidfile port t0=$SECONDS
   [ "$mode" = auth ] && auth=1
   local MILVUS_PING_CA= MILVUS_PING_CLIENT=

@@ -3,6 +3,7 @@
 scripts/test.sh sources .run/env before running pytest, so the libpq variables
 and the Milvus ports are in the environment.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -51,6 +52,36 @@ def create_s3_milvus_server(conn, name, storage_endpoint=None, timeout=None):
     conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER {name} OPTIONS "
                  f"(storage_user '{env('MINIO_ACCESS_KEY')}', "
                  f"storage_password '{env('MINIO_SECRET_KEY')}')")
+
+
+@contextlib.contextmanager
+def binlog_table_behind_storage_proxy(prefix, timeout):
+    """A foreign table PREFIX_binlog (scan_method 'binlog') over a flushed
+    collection of 30000 64-dim rows on the MinIO-backed Milvus 2.3, whose
+    storage the server PREFIX_s3 reaches through a FaultProxy; yields
+    (proxy, session)."""
+    from fault_proxy import FaultProxy
+    from milvus_client import flushed_collection
+
+    host, port = env("MINIO_ENDPOINT").rsplit(":", 1)
+    proxy = FaultProxy(port, host)
+    c = flushed_collection("m23s3", f"{prefix}_binlog", 30000, 64)
+    conn = connect()
+    conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
+    conn.execute(f"DROP SERVER IF EXISTS {prefix}_s3 CASCADE")
+    create_s3_milvus_server(conn, f"{prefix}_s3", storage_endpoint=f"127.0.0.1:{proxy.port}",
+                            timeout=timeout)
+    conn.execute(f"CREATE FOREIGN TABLE {prefix}_binlog (id bigint, vector real[]) "
+                 f"SERVER {prefix}_s3 OPTIONS (scan_method 'binlog')")
+    try:
+        yield proxy, conn
+    finally:
+        proxy.set("pass")
+        conn.execute(f"DROP SERVER {prefix}_s3 CASCADE")
+        conn.close()
+        proxy.close()
+        c.drop_collection(f"{prefix}_binlog")
+        c.close()
 
 
 def services(*args):

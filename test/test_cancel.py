@@ -16,9 +16,8 @@ import time
 import psycopg
 import pytest
 
-from conftest import connect, create_s3_milvus_server, env
+from conftest import binlog_table_behind_storage_proxy, connect, create_s3_milvus_server, env
 from fault_proxy import FaultProxy
-from milvus_client import flushed_collection
 
 TRIGGER_S = 1.0             # when the cancel or the timeout comes
 WITHIN_S = 1.0              # how soon after it the statement must have ended
@@ -52,24 +51,9 @@ def lite():
 @pytest.fixture(scope="module")
 def minio():
     """The MinIO-backed Milvus 2.3 with its storage behind a proxy, and a
-    flushed collection to scan from binlogs."""
-    host, port = env("MINIO_ENDPOINT").rsplit(":", 1)
-    proxy = FaultProxy(port, host)
-    c = flushed_collection("m23s3", "cancel_binlog", 30000, 64)
-    conn = connect()
-    conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
-    conn.execute("DROP SERVER IF EXISTS cancel_s3 CASCADE")
-    create_s3_milvus_server(conn, "cancel_s3", storage_endpoint=f"127.0.0.1:{proxy.port}",
-                            timeout=60)
-    conn.execute("CREATE FOREIGN TABLE cancel_binlog (id bigint, vector real[]) SERVER cancel_s3 "
-                 "OPTIONS (scan_method 'binlog')")
-    yield proxy, conn
-    proxy.set("pass")
-    conn.execute("DROP SERVER cancel_s3 CASCADE")
-    conn.close()
-    proxy.close()
-    c.drop_collection("cancel_binlog")
-    c.close()
+    flushed collection to scan from binlogs (cancel_binlog)."""
+    with binlog_table_behind_storage_proxy("cancel", timeout=60) as proxy_and_session:
+        yield proxy_and_session
 
 
 DB = "milvus_fdw_cancel"

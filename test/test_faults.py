@@ -13,9 +13,8 @@ import time
 import psycopg
 import pytest
 
-from conftest import ROOT, connect, create_s3_milvus_server, env, services
+from conftest import ROOT, binlog_table_behind_storage_proxy, connect, env, services
 from fault_proxy import FaultProxy
-from milvus_client import flushed_collection
 
 
 @pytest.fixture
@@ -145,23 +144,10 @@ def test_milvus_killed_during_a_scan_and_an_insert(lite_proxy):
 
 @pytest.fixture
 def minio_proxy():
-    """A binlog-scanning server whose object storage is reached through a proxy."""
-    host, port = env("MINIO_ENDPOINT").rsplit(":", 1)
-    proxy = FaultProxy(port, host)
-    c = flushed_collection("m23s3", "fault_binlog", 30000, 64)
-    conn = connect()
-    conn.execute("CREATE EXTENSION IF NOT EXISTS milvus_fdw")
-    conn.execute("DROP SERVER IF EXISTS fault_s3 CASCADE")
-    create_s3_milvus_server(conn, "fault_s3", storage_endpoint=f"127.0.0.1:{proxy.port}",
-                            timeout=3)
-    conn.execute("CREATE FOREIGN TABLE fault_binlog (id bigint, vector real[]) SERVER fault_s3 "
-                 "OPTIONS (scan_method 'binlog')")
-    yield proxy, conn
-    proxy.set("pass")
-    conn.execute("DROP SERVER fault_s3 CASCADE")
-    conn.close()
-    proxy.close()
-    c.drop_collection("fault_binlog")
+    """A binlog-scanning server whose object storage is reached through a
+    proxy (fault_binlog), with short deadlines."""
+    with binlog_table_behind_storage_proxy("fault", timeout=3) as proxy_and_session:
+        yield proxy_and_session
 
 
 BINLOG_SQL = "SELECT count(*), sum(id) FROM (SELECT id, vector FROM fault_binlog) s"
