@@ -197,11 +197,6 @@ binlog_file_rows(MilvusStorage *storage, const char *key, int64 size)
 	return rows;
 }
 
-/*
- * Match the segment's listed files to its fields, and check them: every
- * needed field has the same number of files, and the first field's files
- * hold the segment's row count.  NULL when they pass, else why not.
- */
 /* An insert log of the listing, its key already split into ids. */
 typedef struct InsertLog
 {
@@ -229,6 +224,11 @@ parse_insert_logs(List *objects, const char *prefix, int *nlogs)
 	return logs;
 }
 
+/*
+ * Match the segment's listed files to its fields, and check them: every
+ * needed field has the same number of files, and the first field's files
+ * hold the segment's row count.  NULL when they pass, else why not.
+ */
 static char *
 check_segment(MilvusStorage *storage, MilvusSegment *seg, const InsertLog *logs,
 			  int nlogs, int nfields, const int64 *field_ids)
