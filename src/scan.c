@@ -155,7 +155,7 @@ make_rel_info(MilvusConn *conn, Relation rel, Index relindex, const char *collec
 	info->relindex = relindex;
 	info->conn = conn;
 	info->collection = pstrdup(collection);
-	info->row_count = coll->row_count;
+	info->row_count = milvus_collection_row_count(conn, collection);
 	if (coll->pk_index < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),

@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -208,7 +209,7 @@ collection_row_count(MilvusConn *conn, const char *name)
 }
 
 /*
- * The collection's description and row count, described once per backend.
+ * The collection's description, described once per backend.
  * Which collection a foreign table maps to is read afresh every time; the
  * description is forgotten when milvus_fdw creates or drops the collection,
  * when Milvus reports it missing, and when the connection closes.
@@ -252,7 +253,6 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 					 errmsg("Milvus collection \"%s\" does not exist in database \"%s\"",
 							name, milvus_conn_database(conn)),
 					 errhint("An INSERT creates it when the foreign table has the options primary_key, vector_field and dim; so does milvus_create_collection().")));
-		coll->row_count = collection_row_count(conn, name);
 	}
 	PG_CATCH();
 	{
@@ -267,6 +267,25 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 	e->cxt = cxt;
 	e->coll = coll;
 	return coll;
+}
+
+/*
+ * The collection's row count for the planner, read once per transaction:
+ * rows come and go between statements (and Milvus 2.3 counts a row only
+ * once it is persisted), so a count kept for the backend's life went stale
+ * and made scan_method 'auto' and the parallel costing pick from old figures.
+ */
+double
+milvus_collection_row_count(MilvusConn *conn, const char *name)
+{
+	MilvusCollection *coll = milvus_collection_cached(conn, name);
+
+	if (coll->row_count_lxid != MyProc->lxid)
+	{
+		coll->row_count = collection_row_count(conn, name);
+		coll->row_count_lxid = MyProc->lxid;
+	}
+	return coll->row_count;
 }
 
 /* Drop cached descriptions of a collection (NULL: of every collection). */
