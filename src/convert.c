@@ -397,6 +397,8 @@ append_dense_vector(MilvusColumnBuffer *cb, Datum d, char *dst)
 			value_error(cb, psprintf("The vector has %zu bytes; dim %d needs %d.",
 									 VARSIZE_ANY_EXHDR(b), f->dim, cb->width));
 		memcpy(dst, VARDATA_ANY(b), cb->width);
+		if ((Pointer) b != DatumGetPointer(d))
+			pfree(b);			/* a detoasted copy: reuse its memory for the next */
 		return;
 	}
 
@@ -420,6 +422,8 @@ append_dense_vector(MilvusColumnBuffer *cb, Datum d, char *dst)
 					 errmsg("vector in column \"%s\" has %d dimensions, Milvus field \"%s\" has %d",
 							cb->column, n, f->name, f->dim)));
 		memcpy(dst, ARR_DATA_PTR(arr), cb->width);
+		if ((Pointer) arr != DatumGetPointer(d))
+			pfree(arr);			/* a detoasted copy: reuse its memory for the next */
 		/* NaN and infinities have every exponent bit set: one branch-free pass */
 		{
 			const uint32 *bits = (const uint32 *) dst;

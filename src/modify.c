@@ -79,6 +79,8 @@ typedef struct WriteBuffer
 	int			pk_junk;		/* resno of the "milvus_pk" junk column */
 	int			nrows;
 	size_t		bytes;
+	/* what buffered values point to (text, JSON, arrays): reset when sent */
+	MemoryContext values_cxt;
 	int64		flushes;
 	int64		rows_sent;
 	bool		returning_keys; /* INSERT ... RETURNING on an auto_id table */
@@ -322,6 +324,8 @@ get_write_buffer(Relation rel, Oid userid, bool for_update)
 		wb->pk_field = pstrdup(coll->fields[coll->pk_index].name);
 		wb->pk_type = coll->fields[coll->pk_index].data_type;
 		initStringInfo(&wb->delete_keys);
+		wb->values_cxt = AllocSetContextCreate(write_cxt, "milvus_fdw buffered values",
+											   ALLOCSET_DEFAULT_SIZES);
 		wb->cols = palloc0(sizeof(MilvusColumnBuffer *) * tupdesc->natts);
 		wb->fields = palloc0(sizeof(MilvusField *) * tupdesc->natts);
 		wb->table_insert_method = topts.insert_method;
@@ -476,7 +480,11 @@ keep_rows(WriteBuffer *wb, int nrows)
 		milvus_column_truncate(wb->cols[i], nrows);
 	wb->nrows = Min(wb->nrows, nrows);
 	if (wb->nrows == 0)
+	{
 		wb->bytes = 0;
+		/* sent or dropped: a long INSERT holds one batch, not all it wrote */
+		MemoryContextReset(wb->values_cxt);
+	}
 }
 
 /*
@@ -538,7 +546,7 @@ buffer_row(WriteBuffer *wb, TupleTableSlot *slot)
 				 errhint("Leave it out of the INSERT, or use insert_mode 'upsert' to give keys.")));
 
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(write_cxt);
+		MemoryContext oldcxt = MemoryContextSwitchTo(wb->values_cxt);
 
 		PG_TRY();
 		{
