@@ -181,13 +181,15 @@ typedef struct MilvusCollection
 	int			consistency_level;
 	double		row_count;		/* see milvus_collection_row_count() */
 	LocalTransactionId row_count_lxid;	/* the transaction that read it */
+	TimestampTz row_count_time; /* and when */
 } MilvusCollection;
 
 extern MilvusCollection *milvus_describe_collection(MilvusConn *conn, const char *name,
 													bool missing_ok);
 extern MilvusCollection *milvus_collection_cached(MilvusConn *conn, const char *name);
 extern void milvus_collection_forget(const char *name);
-extern double milvus_collection_row_count(MilvusConn *conn, const char *name);
+extern double milvus_collection_row_count(MilvusConn *conn, const char *name,
+										  bool fresh);
 extern void milvus_load_collection(MilvusConn *conn, const char *name);
 extern MilvusField *milvus_find_field(MilvusCollection *coll, const char *name);
 extern const char *milvus_type_name(int data_type);

@@ -56,7 +56,9 @@ SELECT count(*) FROM items WHERE grp = (SELECT max(grp) FROM items_local);
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM items;
 SELECT milvus_fdw_stats_reset();
 SELECT count(*) FROM items;
-SELECT method, calls FROM milvus_fdw_stats();
+-- (the planner's row count, GetCollectionStatistics, is read again only
+-- when 10 s old, so it may or may not show here: left out)
+SELECT method, calls FROM milvus_fdw_stats() WHERE method <> 'GetCollectionStatistics';
 
 -- ===== LIMIT and OFFSET =====
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM items LIMIT 3 OFFSET 5;
@@ -64,7 +66,7 @@ SELECT count(*) FROM (SELECT id FROM items LIMIT 3 OFFSET 5) s;
 -- SELECT 1 ... LIMIT 1 (a schema probe) is one small call
 SELECT milvus_fdw_stats_reset();
 SELECT 1 AS one FROM items LIMIT 1;
-SELECT method, calls FROM milvus_fdw_stats();
+SELECT method, calls FROM milvus_fdw_stats() WHERE method <> 'GetCollectionStatistics';
 -- a LIMIT above a join or an aggregate is not pushed
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

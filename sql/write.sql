@@ -254,7 +254,8 @@ SELECT id, text FROM hello_spark_milvus WHERE id IN (4, 104) ORDER BY id;
 EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM hello_spark_milvus WHERE id > 9000;
 SELECT milvus_fdw_stats_reset();
 DELETE FROM hello_spark_milvus WHERE id > 9000;
-SELECT method, calls FROM milvus_fdw_stats() ORDER BY method;
+SELECT method, calls FROM milvus_fdw_stats()
+ WHERE method <> 'GetCollectionStatistics' ORDER BY method;  -- the planner's, now and then
 SELECT count(*) FROM hello_spark_milvus WHERE id > 9000;
 -- a WHERE with a local part: rows are fetched, then deleted by key
 EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM hello_spark_milvus WHERE text || '!' = 'batch!';

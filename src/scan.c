@@ -155,7 +155,7 @@ make_rel_info(MilvusConn *conn, Relation rel, Index relindex, const char *collec
 	info->relindex = relindex;
 	info->conn = conn;
 	info->collection = pstrdup(collection);
-	info->row_count = milvus_collection_row_count(conn, collection);
+	info->row_count = milvus_collection_row_count(conn, collection, false);
 	if (coll->pk_index < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -247,6 +247,8 @@ choose_scan_method(RelOptInfo *baserel, MilvusRelInfo *info, Oid foreigntableid,
 		return;
 	}
 	version = milvus_conn_server_version(info->conn, false);
+	/* the choice, and a binlog scan's parallel costing, want today's count */
+	info->row_count = milvus_collection_row_count(info->conn, info->collection, true);
 	if (topts->scan_method == MILVUS_METHOD_BINLOG)
 	{
 		if (topts->partition)

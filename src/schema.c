@@ -270,20 +270,29 @@ milvus_collection_cached(MilvusConn *conn, const char *name)
 }
 
 /*
- * The collection's row count for the planner, read once per transaction:
- * rows come and go between statements (and Milvus 2.3 counts a row only
- * once it is persisted), so a count kept for the backend's life went stale
- * and made scan_method 'auto' and the parallel costing pick from old figures.
+ * The collection's row count for the planner.  Rows come and go between
+ * statements (and Milvus 2.3 counts a row only once it is persisted), so a
+ * count kept for the backend's life goes stale.  Where the count decides
+ * between Query and binlog export, or costs a parallel binlog scan
+ * (FRESH), it is read once per transaction; elsewhere it only shapes join
+ * estimates and is read again when older than ROW_COUNT_MAX_AGE_MS, which
+ * spares an autocommit search its own GetCollectionStatistics round trip.
  */
+#define ROW_COUNT_MAX_AGE_MS	10000
+
 double
-milvus_collection_row_count(MilvusConn *conn, const char *name)
+milvus_collection_row_count(MilvusConn *conn, const char *name, bool fresh)
 {
 	MilvusCollection *coll = milvus_collection_cached(conn, name);
+	TimestampTz now = GetCurrentTimestamp();
 
-	if (coll->row_count_lxid != MyProc->lxid)
+	if (fresh ? coll->row_count_lxid != MyProc->lxid :
+		(coll->row_count_lxid == InvalidLocalTransactionId ||
+		 TimestampDifferenceExceeds(coll->row_count_time, now, ROW_COUNT_MAX_AGE_MS)))
 	{
 		coll->row_count = collection_row_count(conn, name);
 		coll->row_count_lxid = MyProc->lxid;
+		coll->row_count_time = now;
 	}
 	return coll->row_count;
 }
