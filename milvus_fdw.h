@@ -224,7 +224,7 @@ typedef struct MilvusRelInfo
 	char	   *collection;
 	char	   *pk_field;
 	int			pk_type;
-	double		row_count;		/* from GetCollectionStatistics */
+	double		row_count;		/* GetCollectionStatistics; planning, ANALYZE */
 	MilvusConn *conn;
 	char	   *metric_type;	/* the table's metric_type option, or NULL */
 	List	   *remote_conds;	/* RestrictInfos Milvus evaluates */

@@ -141,7 +141,8 @@ static TupleTableSlot *query_row(MilvusScanState *st, ForeignScanState *node,
 
 /*
  * What milvus_fdw knows of a foreign table: each column's field and type,
- * the primary key, the row count.  Planning and execution both build it.
+ * the primary key.  Planning and execution both build it; planning and
+ * ANALYZE add the row count.
  */
 static MilvusRelInfo *
 make_rel_info(MilvusConn *conn, Relation rel, Index relindex, const char *collection)
@@ -155,7 +156,6 @@ make_rel_info(MilvusConn *conn, Relation rel, Index relindex, const char *collec
 	info->relindex = relindex;
 	info->conn = conn;
 	info->collection = pstrdup(collection);
-	info->row_count = milvus_collection_row_count(conn, collection, false);
 	if (coll->pk_index < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -292,6 +292,8 @@ milvusGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	Selectivity sel;
 
 	table_close(rel, NoLock);
+	/* planning's alone: the executor never needs the count */
+	info->row_count = milvus_collection_row_count(conn, topts.collection, false);
 	info->metric_type = topts.metric_type;
 
 	baserel->fdw_private = info;
@@ -1552,6 +1554,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	/* a fresh row count */
 	milvus_collection_forget(topts.collection);
 	st.info = make_rel_info(st.conn, rel, 1, topts.collection);
+	st.info->row_count = milvus_collection_row_count(st.conn, topts.collection, true);
 	st.consistency_level = topts.consistency_level;
 	st.user_expr = "";
 	st.limit = Min(targrows, 16384);
