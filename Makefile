@@ -58,3 +58,7 @@ $(filter-out $(PROTO_OBJS),$(OBJS)): $(PROTO_H) milvus_fdw.h
 .PHONY: print-regress
 print-regress:
 	@echo $(REGRESS)
+
+# Every element of every vector written is checked for NaN/Inf (convert.c):
+# let gcc vectorize that loop, as pgvector does for its distance loops.
+src/convert.o: CFLAGS += -ftree-vectorize -fvect-cost-model=dynamic

@@ -40,9 +40,6 @@
 
 #define METHOD_PREFIX "/milvus.proto.milvus.MilvusService/"
 
-/* Requests at least this big are packed into the connection's reused buffer. */
-#define PACK_BUF_MIN (256 * 1024)
-
 typedef struct ConnKey
 {
 	Oid			serverid;
@@ -66,9 +63,6 @@ struct MilvusConn
 	char	   *server_version; /* cached by milvus_conn_server_version */
 	uint64		last_write_ts;	/* hybrid timestamp of our last write, 0 if none */
 	int			timeout_ms;
-	/* big requests are packed here, reused: fresh memory costs page faults */
-	uint8	   *pack_buf;
-	size_t		pack_cap;
 	/* counters for milvus_fdw_get_connections() */
 	int64		calls;
 	int64		bytes_sent;
@@ -144,8 +138,6 @@ close_channel(MilvusConn *conn)
 	}
 	/* they lived in cxt; a new channel may reach another server */
 	conn->server_version = NULL;
-	conn->pack_buf = NULL;
-	conn->pack_cap = 0;
 }
 
 static void
@@ -631,7 +623,7 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 {
 	char	   *path = psprintf(METHOD_PREFIX "%s", method);
 	size_t		len = protobuf_c_message_get_packed_size(request);
-	uint8_t    *buf;
+	MvRequest  *volatile body;
 	MvMetadata	md[2];
 	int			nmd = 0;
 	MvCallResult result;
@@ -645,22 +637,9 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_DOES_NOT_EXIST),
 				 errmsg("the Milvus connection was closed while a statement was using it")));
-	if (len >= PACK_BUF_MIN)
-	{
-		if (conn->pack_cap < len)
-		{
-			if (conn->pack_buf)
-				pfree(conn->pack_buf);
-			conn->pack_buf = NULL;
-			conn->pack_cap = 0;
-			conn->pack_buf = MemoryContextAllocHuge(conn->cxt, len);
-			conn->pack_cap = len;
-		}
-		buf = conn->pack_buf;
-	}
-	else
-		buf = palloc(len > 0 ? len : 1);
-	protobuf_c_message_pack(request, buf);
+	/* encoded straight into gRPC's buffer: no copy of a large batch */
+	body = mv_request_create(len);
+	protobuf_c_message_pack(request, mv_request_data(body));
 	md[nmd].key = "dbname";
 	md[nmd++].value = conn->database;
 	if (conn->authorization)
@@ -669,39 +648,45 @@ milvus_call_raw(MilvusConn *conn, const char *method,
 		md[nmd++].value = conn->authorization;
 	}
 
-	for (attempt = 0;; attempt++)
+	PG_TRY();
 	{
-		/* a channel in connect back-off would fail at once: start afresh */
-		if (mv_channel_failed(conn->channel))
+		for (attempt = 0;; attempt++)
 		{
-			mv_channel_destroy(conn->channel);
-			conn->channel = mv_channel_create(&conn->config);
-		}
-		mv_unary_call(conn->channel, path, md, nmd, buf, len, remaining_ms, &result);
-		conn->calls++;
-		conn->bytes_sent += len;
-		conn->bytes_received += result.response_len;
-		{
-			MethodStats *ms = stats_for(method);
+			/* a channel in connect back-off would fail at once: start afresh */
+			if (mv_channel_failed(conn->channel))
+			{
+				mv_channel_destroy(conn->channel);
+				conn->channel = mv_channel_create(&conn->config);
+			}
+			mv_unary_call(conn->channel, path, md, nmd, body, remaining_ms, &result);
+			conn->calls++;
+			conn->bytes_sent += len;
+			conn->bytes_received += result.response_len;
+			{
+				MethodStats *ms = stats_for(method);
 
-			ms->calls++;
-			ms->failures += result.status != MV_GRPC_OK ? 1 : 0;
-			ms->bytes_sent += len;
-			ms->bytes_received += result.response_len;
+				ms->calls++;
+				ms->failures += result.status != MV_GRPC_OK ? 1 : 0;
+				ms->bytes_sent += len;
+				ms->bytes_received += result.response_len;
+			}
+			/* one retry, within what is left of the same deadline */
+			remaining_ms = conn->timeout_ms -
+				(int) ((GetCurrentTimestamp() - start) / 1000);
+			if (attempt == 0 && remaining_ms > 0 && retry_is_safe(&result, idempotent))
+			{
+				mv_channel_destroy(conn->channel);
+				conn->channel = mv_channel_create(&conn->config);
+				continue;
+			}
+			break;
 		}
-		/* one retry, within what is left of the same deadline */
-		remaining_ms = conn->timeout_ms -
-			(int) ((GetCurrentTimestamp() - start) / 1000);
-		if (attempt == 0 && remaining_ms > 0 && retry_is_safe(&result, idempotent))
-		{
-			mv_channel_destroy(conn->channel);
-			conn->channel = mv_channel_create(&conn->config);
-			continue;
-		}
-		break;
 	}
-	if (buf != conn->pack_buf)
-		pfree(buf);
+	PG_FINALLY();
+	{
+		mv_request_release(body);
+	}
+	PG_END_TRY();
 
 	/*
 	 * A call that ran out of time may sit on a connection that went silent

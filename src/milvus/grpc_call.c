@@ -210,11 +210,51 @@ copy_response(grpc_byte_buffer *buffer, MvCallResult *result)
 	return true;
 }
 
+struct MvRequest
+{
+	grpc_slice	body;
+};
+
+/*
+ * gRPC's slices are refcounted: the send below takes its own reference, so
+ * the body stays valid for as long as gRPC's transport may still read it,
+ * even after a cancelled call has returned.  Only malloc and free happen
+ * here: no gRPC thread is started, no signal mask is needed.
+ */
+MvRequest *
+mv_request_create(size_t len)
+{
+	MvRequest  *request = palloc(sizeof(MvRequest));
+
+	request->body = grpc_slice_malloc(len);
+	return request;
+}
+
+uint8_t *
+mv_request_data(MvRequest *request)
+{
+	return GRPC_SLICE_START_PTR(request->body);
+}
+
+size_t
+mv_request_length(MvRequest *request)
+{
+	return GRPC_SLICE_LENGTH(request->body);
+}
+
+void
+mv_request_release(MvRequest *request)
+{
+	if (request == NULL)
+		return;
+	grpc_slice_unref(request->body);
+	pfree(request);
+}
+
 void
 mv_unary_call(MvChannel *channel, const char *method,
 			  const MvMetadata *metadata, int n_metadata,
-			  const uint8_t *request, size_t request_len,
-			  int timeout_ms, MvCallResult *result)
+			  MvRequest *request, int timeout_ms, MvCallResult *result)
 {
 	grpc_metadata md[8];
 	grpc_metadata_array initial_md;
@@ -223,7 +263,6 @@ mv_unary_call(MvChannel *channel, const char *method,
 	grpc_byte_buffer *recv_buffer = NULL;
 	grpc_status_code status = GRPC_STATUS_UNKNOWN;
 	grpc_slice	details = grpc_empty_slice();
-	grpc_slice	request_slice;
 	grpc_call  *call;
 	grpc_call_error start_error;
 	grpc_op		ops[6];
@@ -233,7 +272,7 @@ mv_unary_call(MvChannel *channel, const char *method,
 	int			i;
 
 	memset(result, 0, sizeof(*result));
-	result->request_len = request_len;
+	result->request_len = GRPC_SLICE_LENGTH(request->body);
 	Assert(n_metadata <= (int) lengthof(md));
 	memset(md, 0, sizeof(md));
 
@@ -255,9 +294,8 @@ mv_unary_call(MvChannel *channel, const char *method,
 									grpc_slice_from_static_string(method),
 									NULL, deadline, NULL);
 
-	request_slice = grpc_slice_from_copied_buffer((const char *) request, request_len);
-	send_buffer = grpc_raw_byte_buffer_create(&request_slice, 1);
-	grpc_slice_unref(request_slice);
+	/* takes a reference to the body: no copy */
+	send_buffer = grpc_raw_byte_buffer_create(&request->body, 1);
 
 	memset(ops, 0, sizeof(ops));
 	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;

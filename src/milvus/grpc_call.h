@@ -55,13 +55,25 @@ typedef struct MvCallResult
 #define MV_GRPC_UNAVAILABLE			14
 #define MV_GRPC_UNAUTHENTICATED		16
 
+/*
+ * A request body allocated by gRPC, so that gRPC sends it without copying it
+ * (a 768-dim batch is ~3 MB; a copy of every batch costs as much as encoding
+ * it).  Fill mv_request_data() and release it when the call is over; it is
+ * malloc'd, outside memory contexts: callers release it in a PG_FINALLY.
+ */
+typedef struct MvRequest MvRequest;
+
 extern MvChannel *mv_channel_create(const MvChannelConfig *config);
 extern void mv_channel_destroy(MvChannel *channel);
 extern bool mv_channel_failed(MvChannel *channel);
 extern void mv_unary_call(MvChannel *channel, const char *method,
 						  const MvMetadata *metadata, int n_metadata,
-						  const uint8_t *request, size_t request_len,
-						  int timeout_ms, MvCallResult *result);
+						  MvRequest *request, int timeout_ms,
+						  MvCallResult *result);
+extern MvRequest *mv_request_create(size_t len);
+extern uint8_t *mv_request_data(MvRequest *request);
+extern size_t mv_request_length(MvRequest *request);
+extern void mv_request_release(MvRequest *request);
 extern const char *mv_grpc_status_name(int status);
 
 #endif							/* MILVUS_GRPC_CALL_H */
