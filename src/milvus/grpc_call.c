@@ -236,12 +236,6 @@ mv_request_data(MvRequest *request)
 	return GRPC_SLICE_START_PTR(request->body);
 }
 
-size_t
-mv_request_length(MvRequest *request)
-{
-	return GRPC_SLICE_LENGTH(request->body);
-}
-
 void
 mv_request_release(MvRequest *request)
 {

@@ -72,7 +72,6 @@ extern void mv_unary_call(MvChannel *channel, const char *method,
 						  MvCallResult *result);
 extern MvRequest *mv_request_create(size_t len);
 extern uint8_t *mv_request_data(MvRequest *request);
-extern size_t mv_request_length(MvRequest *request);
 extern void mv_request_release(MvRequest *request);
 extern const char *mv_grpc_status_name(int status);
 
