@@ -257,6 +257,7 @@ mv_unary_call(MvChannel *channel, const char *method,
 	grpc_byte_buffer *recv_buffer = NULL;
 	grpc_status_code status = GRPC_STATUS_UNKNOWN;
 	grpc_slice	details = grpc_empty_slice();
+	grpc_slice	method_slice;
 	grpc_call  *call;
 	grpc_call_error start_error;
 	grpc_op		ops[6];
@@ -273,9 +274,17 @@ mv_unary_call(MvChannel *channel, const char *method,
 	block_signals(&saved);
 	ensure_grpc();
 
+	/*
+	 * Copies, never "static" slices of our strings: gRPC's HPACK encoder keeps
+	 * the slices it has sent (the path above all) for the channel's life and
+	 * compares later calls' against them, so a static slice of palloc'd
+	 * memory becomes a dangling pointer that a later call reads (a segfault
+	 * in memcmp once the memory is unmapped).
+	 */
+	method_slice = grpc_slice_from_copied_string(method);
 	for (i = 0; i < n_metadata; i++)
 	{
-		md[i].key = grpc_slice_from_static_string(metadata[i].key);
+		md[i].key = grpc_slice_from_copied_string(metadata[i].key);
 		md[i].value = grpc_slice_from_copied_string(metadata[i].value);
 	}
 	grpc_metadata_array_init(&initial_md);
@@ -285,8 +294,7 @@ mv_unary_call(MvChannel *channel, const char *method,
 							gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
 	call = grpc_channel_create_call(channel->channel, NULL,
 									GRPC_PROPAGATE_DEFAULTS, call_queue,
-									grpc_slice_from_static_string(method),
-									NULL, deadline, NULL);
+									method_slice, NULL, deadline, NULL);
 
 	/* takes a reference to the body: no copy */
 	send_buffer = grpc_raw_byte_buffer_create(&request->body, 1);
@@ -377,8 +385,12 @@ mv_unary_call(MvChannel *channel, const char *method,
 	grpc_metadata_array_destroy(&initial_md);
 	grpc_metadata_array_destroy(&trailing_md);
 	for (i = 0; i < n_metadata; i++)
+	{
+		grpc_slice_unref(md[i].key);
 		grpc_slice_unref(md[i].value);
+	}
 	grpc_call_unref(call);
+	grpc_slice_unref(method_slice);
 	restore_signals(&saved);
 
 	/* Everything is released: now a cancel may raise its ERROR. */
