@@ -33,7 +33,7 @@ as_pg "$PGBIN/initdb" -D "$VG_DIR/pgdata" -U "$PGUSER" --auth=trust >"$VG_DIR/in
 # every forked backend stays under valgrind; leaks are checked when each exits
 as_pg valgrind --quiet --tool=memcheck --trace-children=yes --child-silent-after-fork=no \
   --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-  --num-callers=40 --error-limit=no --read-var-info=no \
+  --num-callers=40 --error-limit=no --read-var-info=no --fullpath-after= \
   --log-file="$VG_DIR/logs/vg.%p.log" \
   "$PGBIN/postgres" -D "$VG_DIR/pgdata" -p "$port" -k "$VG_DIR" -c listen_addresses=127.0.0.1 \
   -c max_parallel_workers_per_gather=0 -c fsync=off -c shared_buffers=32MB \
@@ -61,14 +61,22 @@ regress_ok=$?
 stop_pg
 trap - EXIT
 
-# One report per process; an error block runs from "==pid== <kind>" to a blank line.
+# One report per process; an error block runs from "==pid== <kind>" to a blank
+# line.  It is ours when a frame is in milvus_fdw.so: valgrind names such a
+# frame by our source file (--fullpath-after=: its full path, under this
+# checkout, where the .so was built) or, without debug info, by the .so.
 ours=0
 theirs=0
 for f in "$VG_DIR"/logs/vg.*.log; do
   [ -s "$f" ] || continue
-  awk -v file="$f" '
-    /^==[0-9]+== [A-Z].*(Invalid|uninitialised|definitely lost|Syscall param|Mismatched|overlap)/ { inblock = 1; block = $0 "\n"; next }
-    inblock && /^==[0-9]+== *$/ { print (block ~ /milvus_fdw\.so/ ? "OURS" : "THEIRS") "\t" file; if (block ~ /milvus_fdw\.so/) printf "%s\n", block > "/dev/stderr"; inblock = 0; next }
+  awk -v file="$f" -v src="($(pwd)/" '
+    /^==[0-9]+== (Invalid |Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap|Argument .* of function|[0-9,]+ (\([0-9,]+ direct, [0-9,]+ indirect\) )?bytes in [0-9,]+ blocks are definitely lost)/ {
+      inblock = 1; block = $0 "\n"; next }
+    inblock && /^==[0-9]+== *$/ {
+      mine = index(block, "milvus_fdw.so") > 0 || index(block, src) > 0
+      print (mine ? "OURS" : "THEIRS") "\t" file
+      if (mine) printf "%s\n", block > "/dev/stderr"
+      inblock = 0; next }
     inblock { block = block $0 "\n" }
   ' "$f" 2>>"$VG_DIR/ours.txt"
 done >"$VG_DIR/summary.tsv"
