@@ -47,11 +47,11 @@ def main():
             name, ratio, ours, base = m.group(1), float(m.group(2)), m.group(3), m.group(4)
             goal, why = goal_of(name)
             rows.append((name, ratio, ours, base, goal, why))
-    print(f"{'benchmark':28} {'ratio':>7} {'goal':>6}  {'met':4} {'ours':22} {'baseline':22}")
+    print(f"{'benchmark':32} {'ratio':>7} {'goal':>6}  {'met':4} {'ours':22} {'baseline':22}")
     for name, ratio, ours, base, goal, _ in rows:
         met = "-" if goal is None else ("yes" if ratio >= goal * 0.999 else "NO")
         g = "-" if goal is None else f"{goal:.2f}"
-        print(f"{name:28} {ratio:7.2f} {g:>6}  {met:4} {ours:22} {base:22}")
+        print(f"{name:32} {ratio:7.2f} {g:>6}  {met:4} {ours:22} {base:22}")
     if args.png and rows:
         import matplotlib
         matplotlib.use("Agg")
