@@ -91,18 +91,29 @@ class Result:
         return Result(med("wall"), med("cpu"), med("server_cpu"), med("visible"))
 
 
-def run_baseline(client, collection, dim, batches, n):
+def run_in_python(client, collection, dim, n, send, check=lambda: None):
+    """One run of a client in this process: a fresh collection, send() timed with
+    this process's CPU (gRPC threads too), check() after the clock, then the rows
+    counted."""
     baseline_collection(client, collection, dim)
     common.wait_until_quiet()
     server = common.ServerCpu()
     server.start()
     cpu0, t0 = time.process_time(), time.perf_counter()
-    for batch in batches:
-        client.insert(collection, batch)
+    send()
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    result = Result(wall, cpu, server.stop(), visible_after(client, collection, n))
+    server_cpu = server.stop()
+    check()
+    result = Result(wall, cpu, server_cpu, visible_after(client, collection, n))
     client.drop_collection(collection)
     return result
+
+
+def run_baseline(client, collection, dim, batches, n):
+    def send():
+        for batch in batches:
+            client.insert(collection, batch)
+    return run_in_python(client, collection, dim, n, send)
 
 
 def run_ours(conn, client, table, collection, n):
@@ -154,27 +165,26 @@ def send_all(insert, requests, in_flight):
 
 
 def run_zero_cpu_client(client, collection, dim, requests, n, in_flight):
-    baseline_collection(client, collection, dim)
     channel = grpc.insecure_channel(f"127.0.0.1:{common.env('MILVUS_PORT')}",
                                     options=[("grpc.max_send_message_length", -1),
                                              ("grpc.max_receive_message_length", -1)])
     grpc.channel_ready_future(channel).result(timeout=30)
     # bytes in, bytes out: no serializer, so the client's work per call is gRPC's alone
     insert = channel.unary_unary("/milvus.proto.milvus.MilvusService/Insert")
-    common.wait_until_quiet()
-    server = common.ServerCpu()
-    server.start()
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    replies = send_all(insert, requests, in_flight)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    channel.close()
-    for reply in replies:
-        status = milvus_pb2.MutationResult.FromString(reply).status
-        if status.error_code or status.code:
-            raise SystemExit(f"zero-CPU client: Insert failed: {status.reason}")
-    result = Result(wall, cpu, server.stop(), visible_after(client, collection, n))
-    client.drop_collection(collection)
-    return result
+    replies = []
+
+    def check():
+        for reply in replies:
+            status = milvus_pb2.MutationResult.FromString(reply).status
+            if status.error_code or status.code:
+                raise SystemExit(f"zero-CPU client: Insert failed: {status.reason}")
+
+    try:
+        return run_in_python(client, collection, dim, n,
+                             lambda: replies.extend(send_all(insert, requests, in_flight)),
+                             check)
+    finally:
+        channel.close()
 
 
 def source_read_cpu(conn, repeat=3):
@@ -233,30 +243,27 @@ def main():
             requests = zero_cpu_requests(f"bench_{name}_zero", ids, vectors, args.batch_size)
             del vectors
 
-            base, ours, zero, zero4 = [], [], [], []
-            sides = ["baseline", "ours", "zero", "zero4"]
+            runs = {"baseline": [], "ours": [], "zero": [], "zero4": []}
+            sides = list(runs)
             for rep in range(args.repeat):
                 # rotate who goes first: the server may drift within a run
                 for side in sides[rep % 4:] + sides[:rep % 4]:
-                    if side in ("zero", "zero4"):
+                    if side == "baseline":
+                        r = run_baseline(client, f"bench_{name}_pymilvus", dim, batches, n)
+                        print(f"  baseline pymilvus: {r.describe(n, 'client')}", flush=True)
+                    elif side == "ours":
+                        r = run_ours(conn, client, table, collection, n)
+                        calls, sent, _ = r.stats
+                        print(f"  ours milvus_fdw:   {r.describe(n, 'backend')}; "
+                              f"{calls} Insert calls, {sent / 1e6:.1f} MB sent", flush=True)
+                    else:
                         in_flight = 1 if side == "zero" else 4
                         r = run_zero_cpu_client(client, f"bench_{name}_zero", dim, requests, n,
                                                 in_flight)
                         print(f"  zero-CPU client, {in_flight} in flight: "
                               f"{r.describe(n, 'client')}", flush=True)
-                        (zero if in_flight == 1 else zero4).append(r)
-                    elif side == "baseline":
-                        r = run_baseline(client, f"bench_{name}_pymilvus", dim, batches, n)
-                        print(f"  baseline pymilvus: {r.describe(n, 'client')}", flush=True)
-                        base.append(r)
-                    else:
-                        r = run_ours(conn, client, table, collection, n)
-                        calls, sent, _ = r.stats
-                        print(f"  ours milvus_fdw:   {r.describe(n, 'backend')}; "
-                              f"{calls} Insert calls, {sent / 1e6:.1f} MB sent", flush=True)
-                        ours.append(r)
-            b, o = Result.median(base), Result.median(ours)
-            z, z4 = Result.median(zero), Result.median(zero4)
+                    runs[side].append(r)
+            b, o, z, z4 = (Result.median(runs[side]) for side in sides)
             src = source_read_cpu(conn)
             print(f"  median: baseline {b.describe(n, 'client')}\n"
                   f"          ours     {o.describe(n, 'backend')}\n"
